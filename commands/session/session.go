@@ -1,0 +1,244 @@
+// Package session turns the CLI's login session into an access token that is valid for long
+// enough: it reads the token the plug-in context holds and, only when that token expires too
+// soon, refreshes it at IAM with the session's refresh token and saves both new tokens to the
+// CLI's config.json, as `ibmcloud` itself would.
+package session
+
+import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/authentication"
+	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/authentication/iam"
+	bxhttp "github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/http"
+	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/trace"
+	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/common/rest"
+
+	"github.com/kp-token/kp-token/commands/cliconfig"
+	"github.com/kp-token/kp-token/commands/token"
+)
+
+// DefaultBound limits all network work of one run when the CLI sets no HTTP timeout, so that a
+// shell profile never hangs.
+const DefaultBound = 30 * time.Second
+
+// Context is the part of the SDK's plugin.PluginContext a session reads.
+type Context interface {
+	IAMToken() string
+	IAMRefreshToken() string
+	IAMEndpoint() string
+	HTTPTimeout() int
+	Trace() string
+}
+
+// Source hands out access tokens from the CLI session.
+type Source struct {
+	Context    Context
+	ConfigPath string // the config.json the context was read from; refreshed tokens go there
+
+	// Seams for tests; zero values mean the real thing.
+	Now       func() time.Time
+	Getenv    func(string) string
+	Transport http.RoundTripper
+	Warn      func(error) // a non-fatal problem, such as a refreshed token that could not be saved
+}
+
+// Options say how fresh the token must be.
+type Options struct {
+	MinValidity time.Duration // refresh when the token expires within this
+	Force       bool          // refresh whatever the token's expiry
+}
+
+// Token returns a checked access token valid for longer than o.MinValidity. With a token that
+// is already valid for long enough it makes no network call and writes nothing.
+func (s *Source) Token(o Options) (token.Token, error) {
+	access, refresh := s.Context.IAMToken(), s.Context.IAMRefreshToken()
+	if access == "" && refresh == "" {
+		return token.Token{}, &Error{Kind: NotLoggedIn}
+	}
+	var seen token.Token
+	if access != "" {
+		t, err := token.Parse(access)
+		if err != nil {
+			return token.Token{}, &Error{Kind: MalformedToken, Path: s.ConfigPath}
+		}
+		if !o.Force && t.ValidFor(o.MinValidity, s.now()) {
+			return t, nil
+		}
+		seen = t
+	}
+	if refresh == "" {
+		return token.Token{}, &Error{Kind: SessionExpired}
+	}
+	return s.refresh(seen, o)
+}
+
+func (s *Source) refresh(seen token.Token, o Options) (token.Token, error) {
+	bound := DefaultBound
+	if secs := s.Context.HTTPTimeout(); secs > 0 {
+		bound = time.Duration(secs) * time.Second
+	}
+	start := s.now()
+	ctx, cancel := context.WithTimeout(context.Background(), bound)
+	defer cancel()
+
+	endpoint := s.getenv("IAM_ENDPOINT")
+	if endpoint == "" {
+		endpoint = s.Context.IAMEndpoint()
+	}
+	if endpoint == "" {
+		return token.Token{}, &Error{Kind: NoEndpoint}
+	}
+
+	// Single flight: whoever holds the lock refreshes; the others wait, then find the new token
+	// on disk and make no call.
+	unlock, err := cliconfig.LockRefresh(ctx, s.ConfigPath)
+	if err != nil {
+		if errors.Is(err, cliconfig.ErrLockTimeout) {
+			return token.Token{}, &Error{Kind: Timeout, Endpoint: endpoint, Bound: bound}
+		}
+		return token.Token{}, &Error{Kind: ConfigUnwritable, Path: s.ConfigPath, Err: err}
+	}
+	defer unlock()
+
+	onDisk, err := cliconfig.ReadTokens(s.ConfigPath)
+	if err != nil {
+		return token.Token{}, err
+	}
+	if onDisk.Access != seen.Bearer() && onDisk.Access != "" {
+		// Someone refreshed while we waited: a token minted since we started is as good as ours.
+		if t, err := token.Parse(onDisk.Access); err == nil && t.ValidFor(o.MinValidity, s.now()) &&
+			(!o.Force || t.Claims.IssueAt.After(start.Add(-time.Minute))) {
+			return t, nil
+		}
+	}
+	if onDisk.Refresh == "" {
+		return token.Token{}, &Error{Kind: SessionExpired}
+	}
+
+	remaining := time.Until(deadline(ctx))
+	if remaining <= 0 {
+		return token.Token{}, &Error{Kind: Timeout, Endpoint: endpoint, Bound: bound}
+	}
+	client := iam.NewClient(iam.DefaultConfig(endpoint), &rest.Client{
+		HTTPClient:    &http.Client{Timeout: remaining, Transport: s.transport()},
+		DefaultHeader: make(http.Header),
+	})
+	answer, err := client.GetToken(iam.RefreshTokenRequest(onDisk.Refresh))
+	if err != nil {
+		return token.Token{}, classify(err, endpoint, bound)
+	}
+	fresh, err := token.Parse(answer.AccessToken)
+	if err != nil || answer.RefreshToken == "" && onDisk.Refresh == "" {
+		return token.Token{}, &Error{Kind: BadAnswer, Endpoint: endpoint}
+	}
+	newRefresh := answer.RefreshToken
+	if newRefresh == "" {
+		newRefresh = onDisk.Refresh
+	}
+	saveErr := cliconfig.SaveTokens(ctx, s.ConfigPath, cliconfig.Tokens{Access: fresh.Bearer(), Refresh: newRefresh}, s.now())
+	if saveErr != nil && s.Warn != nil {
+		// The token is good; only the next run loses it. Say so once and carry on.
+		s.Warn(&Error{Kind: ConfigUnwritable, Path: s.ConfigPath, Err: saveErr})
+	}
+	return fresh, nil
+}
+
+func deadline(ctx context.Context) time.Time {
+	d, _ := ctx.Deadline()
+	return d
+}
+
+// transport is the real one unless a test set it, wrapped in the SDK's trace logger (which
+// hides tokens) when IBMCLOUD_TRACE asks for it.
+func (s *Source) transport() http.RoundTripper {
+	rt := s.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	switch t := s.Context.Trace(); t {
+	case "", "false", "False", "FALSE":
+		return rt
+	default:
+		trace.Logger = trace.NewLogger(t)
+		return bxhttp.NewTraceLoggingTransport(rt)
+	}
+}
+
+func (s *Source) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Source) getenv(k string) string {
+	if s.Getenv != nil {
+		return s.Getenv(k)
+	}
+	return os.Getenv(k)
+}
+
+// classify turns what the SDK's IAM client returned into one of our kinds. The SDK decodes
+// IAM's error JSON into typed errors for the codes it knows and ServerError for the rest.
+func classify(err error, endpoint string, bound time.Duration) error {
+	e := &Error{Endpoint: endpoint, Bound: bound}
+	var (
+		invalid  *authentication.InvalidTokenError
+		expired  *authentication.RefreshTokenExpiryError
+		inactive *authentication.SessionInactiveError
+		server   *authentication.ServerError
+		resp     *rest.ErrorResponse
+		netErr   net.Error
+	)
+	switch {
+	case errors.As(err, &invalid), errors.As(err, &expired), errors.As(err, &inactive):
+		e.Kind = SessionExpired
+	case errors.As(err, &server):
+		e.Status, e.Code, e.Message = server.StatusCode, server.ErrorCode, server.Description
+		e.Kind = byStatus(server.StatusCode)
+	case errors.As(err, &resp):
+		e.Status = resp.StatusCode
+		e.Kind = byStatus(resp.StatusCode)
+	case errors.As(err, &netErr) && netErr.Timeout():
+		e.Kind = Timeout
+	case errors.As(err, &netErr):
+		e.Kind = Unreachable
+		e.Err = innermost(err)
+	default:
+		// A 2xx whose body is not a token response, cut short, or not JSON.
+		e.Kind = BadAnswer
+	}
+	return e
+}
+
+func byStatus(status int) Kind {
+	switch {
+	case status == http.StatusTooManyRequests || status >= 500:
+		return Unavailable
+	case status == http.StatusBadRequest || status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return Refused
+	default:
+		return Unavailable
+	}
+}
+
+// innermost drops the request line ("Post \"https://…\": ") from a transport error and keeps
+// the reason, such as "connect: connection refused".
+func innermost(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return op.Err
+	}
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
+}
