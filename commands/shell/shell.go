@@ -19,7 +19,7 @@ func ValidName(name string) bool {
 }
 
 // Quote returns s in POSIX single quotes, inside which no character is special; a single quote
-// itself is written as '\'' (close, escaped quote, reopen).
+// itself is written as '\” (close, escaped quote, reopen).
 func Quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
