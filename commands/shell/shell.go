@@ -18,8 +18,8 @@ func ValidName(name string) bool {
 	return true
 }
 
-// Quote returns s in POSIX single quotes, inside which no character is special; a single quote
-// itself is written as '\” (close, escaped quote, reopen).
+// Quote returns s in POSIX single quotes, inside which no character is special. Each single
+// quote in s ends the quoting, adds a backslash-escaped quote and starts quoting again.
 func Quote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
