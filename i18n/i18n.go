@@ -1,8 +1,8 @@
 // Package i18n translates the plug-in's user-facing strings.
 //
 // Resources follow the IBM Cloud CLI convention: i18n/resources/all.<locale>.json holds a
-// list of {"id", "translation"} pairs whose id is the English text. They are embedded with
-// go:embed, so the binary carries them and nothing is generated.
+// list of {"id", "translation"} pairs whose id is the English text. They are embedded into the
+// binary (see the embed directive below), so nothing is generated.
 package i18n
 
 import (

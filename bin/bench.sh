@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# bench.sh times `kp-token env` against bin/minimal, the least a Go program can do to print the
+# session's token (read config.json, print one line). kp-token env should stay within twice its
+# time. Both run against a throwaway session whose token is valid for an hour, so kp-token must
+# answer from config.json alone: IAM_ENDPOINT points at a closed port, so a network call fails.
+#
+#   bin/bench.sh                  # 300 timed runs of each
+#   BENCH_RUNS=50 bin/bench.sh
+#
+# The runs are timed by bin/benchrun, which alternates the two programs run by run after 20
+# warm-up runs each. The result is a figure, not a test: it exits 0 whether or not the ratio is
+# within budget, and non-zero only when the set-up fails or a program fails or misbehaves.
+set -euo pipefail
+
+runs=${BENCH_RUNS:-300}
+warmup=20
+budget=2.00
+
+case $runs in
+'' | *[!0-9]* | 0) echo "bench: BENCH_RUNS must be a positive integer, not '$runs'" >&2; exit 2 ;;
+esac
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/kp-token-bench.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+echo "bench: building kp-token, minimal and benchrun" >&2
+go build -o "$tmp/kp-token" ./plugin
+go build -o "$tmp/minimal" ./bin/minimal
+go build -o "$tmp/benchrun" ./bin/benchrun
+
+# A JWT is base64url(header).base64url(payload).signature; nothing here checks the signature.
+# (base64 | tr -d '\n' rather than base64 -w0, so that BSD base64 on macOS works too.)
+b64url() { base64 | tr -d '\n' | tr '+/' '-_' | tr -d '='; }
+now=$(date +%s)
+exp=$((now + 3600))
+header=$(printf '{"alg":"RS256","kid":"kp-token-bench"}' | b64url)
+payload=$(printf '{"iam_id":"IBMid-bench00000","id":"IBMid-bench00000","realmid":"IBMid","email":"bench@example.com","account":{"bss":"0123456789abcdef0123456789abcdef"},"iat":%d,"exp":%d,"sub":"bench@example.com","sub_type":"Person"}' "$now" "$exp" | b64url)
+signature=$(printf 'not-a-real-signature' | b64url)
+jwt=$header.$payload.$signature
+
+home=$tmp/home
+mkdir -p "$home/.bluemix"
+cat >"$home/.bluemix/config.json" <<EOF
+{
+  "IAMToken": "Bearer $jwt",
+  "IAMRefreshToken": "not-a-real-refresh-token",
+  "IAMEndpoint": "http://127.0.0.1:9",
+  "Region": "us-south"
+}
+EOF
+chmod 600 "$home/.bluemix/config.json"
+
+# Both programs must read that file and nothing else: no other config directory, no tracing.
+unset IBMCLOUD_CONFIG_HOME BLUEMIX_HOME IBMCLOUD_TRACE BLUEMIX_TRACE IBMCLOUD_API_KEY BLUEMIX_API_KEY
+export IBMCLOUD_HOME=$home
+export IAM_ENDPOINT=http://127.0.0.1:9 # closed: a refresh would fail loudly
+
+if ! got=$("$tmp/kp-token" env); then
+	echo "bench: kp-token env failed" >&2
+	exit 1
+fi
+want=$("$tmp/minimal") || { echo "bench: minimal failed" >&2; exit 1; }
+if [[ $got != "$want" ]]; then
+	echo "bench: kp-token env and minimal print different lines:" >&2
+	printf '  kp-token env: %.60s...\n  minimal:      %.60s...\n' "$got" "$want" >&2
+	exit 1
+fi
+if [[ $want != "export ACCESS_TOKEN='Bearer $jwt'" ]]; then
+	echo "bench: the programs print something other than the session's token" >&2
+	exit 1
+fi
+
+"$tmp/benchrun" -runs "$runs" -warmup "$warmup" -budget "$budget" \
+	"kp-token env" "$tmp/kp-token" env -- minimal "$tmp/minimal"

@@ -1,0 +1,209 @@
+// Package iamtest provides test doubles of IAM for kp-token's tests: JWTs shaped like IAM's,
+// and a loopback HTTP server answering POST /identity/token as IAM does.
+package iamtest
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Claims are the IAM claims the tests set; zero values take user-like defaults.
+type Claims struct {
+	IAMID     string
+	Email     string
+	Account   string
+	SubType   string // "", "ServiceId" or "Profile"
+	IssuedAt  time.Time
+	ExpiresAt time.Time
+}
+
+// JWT mints an unsigned-but-well-formed IAM-shaped token (header.payload.signature).
+func JWT(c Claims) string {
+	if c.IAMID == "" {
+		c.IAMID = "IBMid-2700012345"
+	}
+	if c.Email == "" && c.SubType == "" {
+		c.Email = "jane.doe@example.com"
+	}
+	if c.Account == "" {
+		c.Account = "0123456789abcdef0123456789abcdef"
+	}
+	if c.IssuedAt.IsZero() {
+		c.IssuedAt = time.Now()
+	}
+	if c.ExpiresAt.IsZero() {
+		c.ExpiresAt = c.IssuedAt.Add(time.Hour)
+	}
+	header := map[string]any{"kid": "20260101", "alg": "RS256"}
+	payload := map[string]any{
+		"iam_id": c.IAMID, "id": c.IAMID, "realmid": "IBMid", "sub": c.Email, "email": c.Email,
+		"name": "Jane Doe", "given_name": "Jane", "family_name": "Doe",
+		"account": map[string]any{"bss": c.Account, "valid": true},
+		"iat":     c.IssuedAt.Unix(), "exp": c.ExpiresAt.Unix(),
+		"iss": "https://iam.cloud.ibm.com/identity", "grant_type": "password", "scope": "ibm openid",
+		"client_id": "bx", "acr": 1, "amr": []string{"pwd"},
+	}
+	if c.SubType != "" {
+		payload["sub_type"] = c.SubType
+	}
+	return enc(header) + "." + enc(payload) + "." + base64.RawURLEncoding.EncodeToString([]byte("not-a-real-signature"))
+}
+
+// Valid mints a token that expires in d.
+func Valid(d time.Duration) string {
+	return JWT(Claims{IssuedAt: time.Now().Add(d - time.Hour), ExpiresAt: time.Now().Add(d)})
+}
+
+func enc(v any) string {
+	b, _ := json.Marshal(v)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// Server is a loopback IAM. By default it answers every refresh_token grant with a fresh
+// one-hour token; Handler replaces that behaviour.
+type Server struct {
+	*httptest.Server
+	calls atomic.Int64
+
+	mu       sync.Mutex
+	Handler  http.HandlerFunc // nil: answer with a fresh token
+	Issued   []string         // access tokens handed out, in order
+	Refreshs []string         // refresh tokens received, in order
+}
+
+// NewServer starts a loopback IAM; close it with Close.
+func NewServer() *Server {
+	s := &Server{}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	return s
+}
+
+// Calls is how many requests reached the server.
+func (s *Server) Calls() int { return int(s.calls.Load()) }
+
+func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
+	s.calls.Add(1)
+	s.mu.Lock()
+	h := s.Handler
+	s.mu.Unlock()
+	if h != nil {
+		h(w, r)
+		return
+	}
+	s.Refresh(w, r)
+}
+
+// Refresh is IAM's happy path: it checks the request's shape and answers with new tokens.
+func (s *Server) Refresh(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost || r.URL.Path != "/identity/token" {
+		Error(w, http.StatusNotFound, "BXNIM0001E", "unexpected request "+r.Method+" "+r.URL.Path)
+		return
+	}
+	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "refresh_token" || r.PostForm.Get("refresh_token") == "" {
+		Error(w, http.StatusBadRequest, "BXNIM0109E", "Property missing or empty.")
+		return
+	}
+	if user, pass, ok := r.BasicAuth(); !ok || user != "bx" || pass != "bx" {
+		Error(w, http.StatusUnauthorized, "BXNIM0308E", "Client authentication failed.")
+		return
+	}
+	now := time.Now()
+	access := JWT(Claims{IssuedAt: now, ExpiresAt: now.Add(time.Hour)})
+	refresh := fmt.Sprintf("refresh-%d", now.UnixNano())
+	s.mu.Lock()
+	s.Issued = append(s.Issued, access)
+	s.Refreshs = append(s.Refreshs, r.PostForm.Get("refresh_token"))
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"access_token": access, "refresh_token": refresh, "token_type": "Bearer",
+		"expires_in": 3600, "expiration": now.Add(time.Hour).Unix(), "scope": "ibm openid",
+	})
+}
+
+// Error writes IAM's error JSON.
+func Error(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"errorCode": code, "errorMessage": message,
+		"context": map[string]any{"requestId": "test"},
+	})
+}
+
+// LastIssued is the newest access token handed out, or "".
+func (s *Server) LastIssued() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.Issued) == 0 {
+		return ""
+	}
+	return s.Issued[len(s.Issued)-1]
+}
+
+// SetHandler replaces the behaviour while the server runs.
+func (s *Server) SetHandler(h http.HandlerFunc) {
+	s.mu.Lock()
+	s.Handler = h
+	s.mu.Unlock()
+}
+
+// Config is a config.json in the CLI's format, logged in with the given tokens. It includes a
+// field the SDK's struct does not know, which kp-token must keep.
+func Config(access, refresh, iamEndpoint string) map[string]any {
+	return map[string]any{
+		"APIEndpoint":           "https://cloud.ibm.com",
+		"IsPrivate":             false,
+		"ConsoleEndpoint":       "https://cloud.ibm.com",
+		"CloudType":             "public",
+		"CloudName":             "bluemix",
+		"Region":                "us-south",
+		"RegionID":              "us-south",
+		"IAMEndpoint":           iamEndpoint,
+		"IAMPrivateEndpoint":    "https://private.iam.cloud.ibm.com",
+		"IAMToken":              access,
+		"IAMRefreshToken":       refresh,
+		"Account":               map[string]any{"GUID": "0123456789abcdef0123456789abcdef", "Name": "Jane's Account", "Owner": "jane.doe@example.com"},
+		"ResourceGroup":         map[string]any{"GUID": "", "Name": "", "State": "", "Default": false, "QuotaID": ""},
+		"LoginAt":               "2026-11-23T09:00:00Z",
+		"PluginRepos":           []any{map[string]any{"Name": "IBM Cloud", "URL": "https://plugins.cloud.ibm.com"}},
+		"Locale":                "",
+		"HTTPTimeout":           0,
+		"Trace":                 "",
+		"ColorEnabled":          "",
+		"LastSessionUpdateTime": 1763888400,
+		"FutureCLIField":        map[string]any{"kept": []any{1, "two", true}},
+	}
+}
+
+// WriteConfig writes cfg as <home>/.bluemix/config.json with mode 0600 and returns its path.
+func WriteConfig(home string, cfg map[string]any) (string, error) {
+	dir := home + "/.bluemix"
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	b, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	path := dir + "/config.json"
+	return path, os.WriteFile(path, b, 0o600)
+}
+
+// Hang never answers: it reads the request (so that the server notices when the client gives
+// up and closes the connection) and waits until it does, or a minute at most.
+func Hang(_ http.ResponseWriter, r *http.Request) {
+	_, _ = io.Copy(io.Discard, r.Body)
+	select {
+	case <-r.Context().Done():
+	case <-time.After(time.Minute):
+	}
+}

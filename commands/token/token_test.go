@@ -1,0 +1,74 @@
+package token_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kp-token/kp-token/commands/iamtest"
+	"github.com/kp-token/kp-token/commands/token"
+)
+
+func TestIsJWT(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want bool
+	}{
+		{"a.b.c", true},
+		{"eyJh-_0.eyJ9.sig_-", true},
+		{"", false},
+		{"a.b", false},
+		{"a.b.c.d", false},
+		{".b.c", false},
+		{"a..c", false},
+		{"a.b.", false},
+		{"a.b.c=", false},
+		{"a.b.c\n", false},
+		{"a.b.c'", false},
+		{"x'$(touch f)'.b.c", false},
+		{"a.b.c d", false},
+		{"a.b.c`id`", false},
+		{"a.b+/.c", false},
+		{"Bearer a.b.c", false},
+		{"a.b.é", false},
+	} {
+		assert.Equal(t, tc.want, token.IsJWT(tc.in), "%q", tc.in)
+	}
+}
+
+func TestParse(t *testing.T) {
+	exp := time.Now().Add(42 * time.Minute).Truncate(time.Second)
+	jwt := iamtest.JWT(iamtest.Claims{ExpiresAt: exp, Email: "a@example.com"})
+
+	for _, in := range []string{"Bearer " + jwt, jwt} {
+		tok, err := token.Parse(in)
+		require.NoError(t, err)
+		assert.Equal(t, jwt, tok.JWT)
+		assert.Equal(t, "Bearer "+jwt, tok.Bearer())
+		assert.True(t, exp.Equal(tok.Expiry), "expiry %v", tok.Expiry)
+		assert.Equal(t, "a@example.com", tok.Claims.UserEmail)
+	}
+
+	for _, bad := range []string{"", "Bearer", "Bearer ", "bearer " + jwt, "Bearer  " + jwt, "Bearer x'$(touch f)'", "Bearer " + jwt + "\nexport X=1"} {
+		_, err := token.Parse(bad)
+		assert.ErrorIs(t, err, token.ErrMalformed, "%q", bad)
+		if err != nil {
+			assert.NotContains(t, err.Error(), "touch", "an error never repeats the value")
+		}
+	}
+}
+
+func TestValidFor(t *testing.T) {
+	now := time.Now()
+	tok, err := token.Parse(iamtest.JWT(iamtest.Claims{IssuedAt: now.Add(-50 * time.Minute), ExpiresAt: now.Add(10 * time.Minute)}))
+	require.NoError(t, err)
+	assert.True(t, tok.ValidFor(5*time.Minute, now))
+	assert.False(t, tok.ValidFor(10*time.Minute, now), "exactly at the limit is not enough")
+	assert.False(t, tok.ValidFor(15*time.Minute, now))
+
+	noClaims, err := token.Parse("a.b.c")
+	require.NoError(t, err, "grammar only")
+	assert.False(t, noClaims.ValidFor(0, now), "a token whose claims do not decode is treated as expired")
+}

@@ -1,0 +1,147 @@
+package i18n_test
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"io/fs"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kp-token/kp-token/i18n"
+)
+
+// usedIDs returns the first argument of every call to T in the module's non-test Go files.
+// A call whose ID is not a string literal is an error: its ID could not be checked.
+func usedIDs(t *testing.T) map[string][]string {
+	t.Helper()
+	ids := map[string][]string{}
+	root := ".."
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && (strings.HasPrefix(d.Name(), ".") && path != root || d.Name() == "testdata") {
+			return filepath.SkipDir
+		}
+		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {
+			return nil
+		}
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			return err
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok || len(call.Args) == 0 {
+				return true
+			}
+			var name string
+			switch fn := call.Fun.(type) {
+			case *ast.Ident:
+				name = fn.Name
+			case *ast.SelectorExpr:
+				if x, ok := fn.X.(*ast.Ident); ok && x.Name == "i18n" {
+					name = fn.Sel.Name
+				}
+			}
+			if name != "T" {
+				return true
+			}
+			lit, ok := call.Args[0].(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				t.Errorf("%s: T called with a non-literal ID", fset.Position(call.Pos()))
+				return true
+			}
+			id, err := strconv.Unquote(lit.Value)
+			require.NoError(t, err)
+			ids[id] = append(ids[id], fset.Position(call.Pos()).String())
+			return true
+		})
+		return nil
+	})
+	require.NoError(t, err)
+	return ids
+}
+
+func TestEnUSMatchesCode(t *testing.T) {
+	used := usedIDs(t)
+	require.NotEmpty(t, used, "the scan found no T() calls: it is broken")
+
+	messages, err := i18n.Messages(i18n.DefaultLocale)
+	require.NoError(t, err)
+	have := map[string]bool{}
+	for _, m := range messages {
+		assert.False(t, have[m.ID], "duplicate ID %q", m.ID)
+		have[m.ID] = true
+		assert.NotEmpty(t, m.Translation, "empty translation for %q", m.ID)
+	}
+	var missing, unused []string
+	for id, where := range used {
+		if !have[id] {
+			missing = append(missing, id+"  (used at "+where[0]+")")
+		}
+	}
+	for id := range have {
+		if _, ok := used[id]; !ok {
+			unused = append(unused, id)
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(unused)
+	assert.Empty(t, missing, "IDs used in code but missing from all.en_US.json")
+	assert.Empty(t, unused, "IDs in all.en_US.json that no code uses")
+}
+
+func TestEveryLocaleHasOnlyKnownIDsAndSamePlaceholders(t *testing.T) {
+	ref, err := i18n.Load(i18n.DefaultLocale)
+	require.NoError(t, err)
+	for _, l := range i18n.Locales() {
+		msgs, err := i18n.Load(l)
+		require.NoError(t, err, l)
+		for id, tr := range msgs {
+			_, known := ref[id]
+			assert.True(t, known, "%s has an ID en_US lacks: %q", l, id)
+			assert.ElementsMatch(t, placeholders(id), placeholders(tr), "%s: placeholders of %q", l, id)
+		}
+	}
+}
+
+func placeholders(s string) []string {
+	var out []string
+	for {
+		i := strings.Index(s, "{{")
+		if i < 0 {
+			return out
+		}
+		j := strings.Index(s[i:], "}}")
+		if j < 0 {
+			return out
+		}
+		out = append(out, s[i:i+j+2])
+		s = s[i+j+2:]
+	}
+}
+
+func TestChoose(t *testing.T) {
+	assert.Equal(t, "en_US", i18n.Choose())
+	assert.Equal(t, "en_US", i18n.Choose("", "C", "POSIX"))
+	assert.Equal(t, "en_US", i18n.Choose("xx_YY", "tlh"))
+	assert.Equal(t, "en_US", i18n.Choose("en_GB.UTF-8"), "by language when the region is not shipped")
+	assert.Equal(t, "en_US", i18n.Choose("en-us"))
+}
+
+func TestTFillsPlaceholdersAndFallsBack(t *testing.T) {
+	i18n.Init("en_US")
+	got := i18n.T("No IBM Cloud CLI configuration was found at '{{.Path}}'. Log in by running 'ibmcloud login', or 'ibmcloud login --sso' with a federated ID.",
+		map[string]any{"Path": "/x/config.json"})
+	assert.Contains(t, got, "'/x/config.json'")
+	assert.Equal(t, "not an ID {{.X}}", i18n.T("not an ID {{.X}}"), "an unknown ID without args is returned as is")
+}
