@@ -10,7 +10,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/terminal"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
@@ -39,7 +38,7 @@ type Deps struct {
 
 // Warn prints a non-fatal problem on stderr in the CLI's warning colour.
 func (d *Deps) Warn(err error) {
-	fmt.Fprintln(d.Stderr, terminal.WarningColor(describe(err)))
+	fmt.Fprintln(d.Stderr, paint(d.Stderr, warningStyle, describe(err)))
 }
 
 // NewRoot builds the command tree.
@@ -76,15 +75,13 @@ func Execute(d *Deps, args []string) int {
 	if err == nil {
 		return 0
 	}
-	fmt.Fprintln(d.Stderr, terminal.FailureColor(i18n.T("FAILED")))
 	var ue *usageError
 	if errors.As(err, &ue) || isCobraUsageError(err) {
-		fmt.Fprintln(d.Stderr, i18n.T("Incorrect Usage: {{.Error}}", map[string]any{"Error": err.Error()}))
-		fmt.Fprintln(d.Stderr)
+		Failed(d.Stderr, i18n.T("Incorrect Usage: {{.Error}}", map[string]any{"Error": err.Error()})+"\n")
 		writeHelp(d.Stderr, cmd)
 		return 1
 	}
-	fmt.Fprintln(d.Stderr, describe(err))
+	Failed(d.Stderr, describe(err))
 	return 1
 }
 

@@ -79,6 +79,14 @@ func lookup(id string) string {
 // en_US. The first of those that names a locale we ship (exactly, or by its language) wins.
 func Init(configured string) string {
 	locale := Choose(configured, os.Getenv("LC_ALL"), os.Getenv("LANG"))
+	if locale == DefaultLocale {
+		// en_US translations are the IDs themselves (a test holds them to it), so there is
+		// nothing to parse: env runs at every shell start.
+		mu.Lock()
+		messages = map[string]string{}
+		mu.Unlock()
+		return locale
+	}
 	m, err := Load(locale)
 	if err != nil {
 		locale = DefaultLocale

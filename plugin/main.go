@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/terminal"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/plugin"
 
 	"github.com/kp-token/kp-token/commands"
@@ -33,8 +32,7 @@ func main() {
 	defer func() {
 		// No panic reaches the user as a stack trace; stdout has had nothing written to it.
 		if r := recover(); r != nil {
-			fmt.Fprintln(os.Stderr, terminal.FailureColor(i18n.T("FAILED")))
-			fmt.Fprintln(os.Stderr, i18n.T("An unexpected error occurred: {{.Error}}", map[string]any{"Error": fmt.Sprint(r)}))
+			commands.Failed(os.Stderr, i18n.T("An unexpected error occurred: {{.Error}}", map[string]any{"Error": fmt.Sprint(r)}))
 			os.Exit(1)
 		}
 	}()

@@ -14,8 +14,6 @@ import (
 
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/authentication"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/authentication/iam"
-	bxhttp "github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/http"
-	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/trace"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/common/rest"
 
 	"github.com/kp-token/kp-token/commands/cliconfig"
@@ -32,7 +30,6 @@ type Context interface {
 	IAMRefreshToken() string
 	IAMEndpoint() string
 	HTTPTimeout() int
-	Trace() string
 }
 
 // Source hands out access tokens from the CLI session.
@@ -153,20 +150,12 @@ func deadline(ctx context.Context) time.Time {
 	return d
 }
 
-// transport is the real one unless a test set it, wrapped in the SDK's trace logger (which
-// hides tokens) when IBMCLOUD_TRACE asks for it.
+// transport is the real one unless a test set it.
 func (s *Source) transport() http.RoundTripper {
-	rt := s.Transport
-	if rt == nil {
-		rt = http.DefaultTransport
+	if s.Transport != nil {
+		return s.Transport
 	}
-	switch t := s.Context.Trace(); t {
-	case "", "false", "False", "FALSE":
-		return rt
-	default:
-		trace.Logger = trace.NewLogger(t)
-		return bxhttp.NewTraceLoggingTransport(rt)
-	}
+	return http.DefaultTransport
 }
 
 func (s *Source) now() time.Time {
