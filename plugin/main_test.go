@@ -415,3 +415,29 @@ func TestEnvOutputEvaluatedByRealShells(t *testing.T) {
 		})
 	}
 }
+
+func TestRefreshGoesToTheEndpointTheCLITargets(t *testing.T) {
+	for _, private := range []bool{false, true} {
+		t.Run(fmt.Sprintf("private=%v", private), func(t *testing.T) {
+			closed := iamtest.NewServer()
+			closed.Close()
+			s := newSession(t, "Bearer "+iamtest.Valid(time.Minute), "secret-refresh-token")
+			// The endpoint the CLI targets is the loopback IAM; the other one is a closed port.
+			cfg := s.readConfig()
+			cfg["IsPrivate"] = private
+			cfg["IAMEndpoint"], cfg["IAMPrivateEndpoint"] = s.iam.URL, closed.URL
+			if private {
+				cfg["IAMEndpoint"], cfg["IAMPrivateEndpoint"] = closed.URL, s.iam.URL
+			}
+			_, err := iamtest.WriteConfig(s.home, cfg)
+			require.NoError(t, err)
+			// Without IAM_ENDPOINT the SDK's choice of endpoint applies.
+			s.env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + s.home, "IBMCLOUD_HOME=" + s.home}
+
+			r := s.run("env")
+			require.Equal(t, 0, r.code, r.stderr)
+			assert.Equal(t, 1, s.iam.Calls())
+			assert.Equal(t, "export ACCESS_TOKEN='Bearer "+s.iam.LastIssued()+"'\n", r.stdout)
+		})
+	}
+}
