@@ -1,12 +1,15 @@
-// Command benchrun is the timer behind bin/bench.sh. It runs two commands alternately, run by
-// run, so that machine noise hits both alike, times each run with the monotonic clock (bash and
-// date(1) would add a fork of their own to every figure), and prints the median and mean of
-// each and the ratio of the medians against a budget.
+// Command benchrun is the timer behind bin/bench.sh. It runs two or more commands in turn, run
+// by run, so that machine noise hits all of them alike, times each run with the monotonic clock
+// (bash and date(1) would add a fork of their own to every figure), and prints the median and
+// mean of each, the ratio of each median to the last command's (the baseline), the ratio of the
+// first median to the second's when there are three or more commands, and the first ratio to
+// the baseline against a budget.
 //
-//	benchrun [-runs N] [-warmup W] [-budget B] LABEL_A PROG_A [ARG...] -- LABEL_B PROG_B [ARG...]
+//	benchrun [-runs N] [-warmup W] [-budget B] LABEL PROG [ARG...] -- LABEL PROG [ARG...] [-- ...]
 //
-// Both commands get the caller's environment, no stdin, and /dev/null for stdout and stderr.
-// It exits 1 when a run fails and 2 on bad usage; a ratio over budget is not a failure.
+// Each "--" separates two commands, so no command can take "--" as an argument. Every command
+// gets the caller's environment, no stdin, and /dev/null for stdout and stderr. It exits 1 when
+// a run fails and 2 on bad usage; a ratio over budget is not a failure.
 package main
 
 import (
@@ -31,13 +34,13 @@ type program struct {
 func main() {
 	runs := flag.Int("runs", 300, "timed runs of each command")
 	warmup := flag.Int("warmup", 20, "untimed runs of each command first")
-	budget := flag.Float64("budget", 2, "largest acceptable ratio of the medians, A over B")
+	budget := flag.Float64("budget", 2, "largest acceptable ratio of the medians, first over last")
 	flag.Usage = func() {
-		fmt.Fprintln(os.Stderr, "usage: benchrun [-runs N] [-warmup W] [-budget B] LABEL_A PROG_A [ARG...] -- LABEL_B PROG_B [ARG...]")
+		fmt.Fprintln(os.Stderr, "usage: benchrun [-runs N] [-warmup W] [-budget B] LABEL PROG [ARG...] -- LABEL PROG [ARG...] [-- ...]")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	a, b, err := parseCommands(flag.Args())
+	progs, err := parseCommands(flag.Args())
 	if err != nil || *runs < 1 || *warmup < 0 || *budget <= 0 {
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "benchrun:", err)
@@ -47,15 +50,15 @@ func main() {
 	}
 
 	for i := range *warmup {
-		for _, p := range order(i, a, b) {
+		for _, p := range order(i, progs) {
 			if _, err := run(p); err != nil {
 				fail(p, "warm-up", i+1, err)
 			}
 		}
 	}
 	for i := range *runs {
-		// Swap which goes first on every other run, so neither always follows the other.
-		for _, p := range order(i, a, b) {
+		// Start each round with the next command, so that none always follows another.
+		for _, p := range order(i, progs) {
 			d, err := run(p)
 			if err != nil {
 				fail(p, "run", i+1, err)
@@ -64,41 +67,68 @@ func main() {
 		}
 	}
 
-	width := max(len(a.label), len(b.label))
+	width := 0
+	for _, p := range progs {
+		width = max(width, len(p.label))
+	}
 	fmt.Printf("runs: %d each, interleaved, after %d warm-up runs each\n", *runs, *warmup)
-	for _, p := range []*program{a, b} {
+	for _, p := range progs {
 		fmt.Printf("%-*s  median %7.3f ms  mean %7.3f ms\n", width+1, p.label+":", ms(median(p.times)), ms(mean(p.times)))
 	}
-	ratio := float64(median(a.times)) / float64(median(b.times))
-	// Judge the ratio as printed, so that "2.00x" is never reported over a 2.00x budget.
-	rounded := math.Round(ratio*100) / 100
-	fmt.Printf("ratio of medians (%s / %s): %.2fx\n", a.label, b.label, rounded)
+	first, second, base := progs[0], progs[1], progs[len(progs)-1]
+	for _, p := range progs[:len(progs)-1] {
+		fmt.Printf("%s / %s: %.2fx\n", p.label, base.label, ratio(p, base))
+	}
+	if len(progs) > 2 {
+		fmt.Printf("%s / %s: %.2fx\n", first.label, second.label, ratio(first, second))
+	}
 	fmt.Printf("budget: %.2fx\n", *budget)
-	if rounded <= *budget {
+	// Judge the ratio as printed, so that "2.00x" is never reported over a 2.00x budget.
+	if ratio(first, base) <= *budget {
 		fmt.Println("within budget: yes")
 	} else {
 		fmt.Println("within budget: no")
 	}
 }
 
-// parseCommands splits LABEL_A PROG_A ARG... -- LABEL_B PROG_B ARG... in two.
-func parseCommands(args []string) (a, b *program, err error) {
-	i := slices.Index(args, "--")
-	if i < 0 {
-		return nil, nil, errors.New("want two commands separated by --")
+// parseCommands splits LABEL PROG ARG... -- LABEL PROG ARG... [-- ...] at each "--".
+func parseCommands(args []string) ([]*program, error) {
+	if !slices.Contains(args, "--") {
+		return nil, errors.New("want two or more commands separated by --")
 	}
-	first, second := args[:i], args[i+1:]
-	if len(first) < 2 || len(second) < 2 {
-		return nil, nil, errors.New("each command needs a label and a program")
+	var progs []*program
+	for {
+		i := slices.Index(args, "--")
+		group := args
+		if i >= 0 {
+			group = args[:i]
+		}
+		if len(group) < 2 {
+			return nil, errors.New("each command needs a label and a program")
+		}
+		progs = append(progs, &program{label: group[0], argv: group[1:]})
+		if i < 0 {
+			break
+		}
+		args = args[i+1:]
 	}
-	return &program{label: first[0], argv: first[1:]}, &program{label: second[0], argv: second[1:]}, nil
+	if len(progs) < 2 {
+		return nil, errors.New("want two or more commands separated by --")
+	}
+	return progs, nil
 }
 
-func order(i int, a, b *program) []*program {
-	if i%2 == 0 {
-		return []*program{a, b}
-	}
-	return []*program{b, a}
+// order returns the commands for round i, rotated to start with command i mod n, so that over
+// the rounds each command runs equally often in each position.
+func order(i int, progs []*program) []*program {
+	k := i % len(progs)
+	return append(slices.Clone(progs[k:]), progs[:k]...)
+}
+
+// ratio is the ratio of the medians of p and q, rounded to two places as it is printed.
+func ratio(p, q *program) float64 {
+	r := float64(median(p.times)) / float64(median(q.times))
+	return math.Round(r*100) / 100
 }
 
 func run(p *program) (time.Duration, error) {
