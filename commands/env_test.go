@@ -172,11 +172,11 @@ func TestEnvFailuresLeaveStdoutEmpty(t *testing.T) {
 		{name: "refresh token expired", access: expiring, refresh: "r", handler: iamError(400, "BXNIM0408E", "Provided refresh token is expired"), args: []string{"env"}, wantErr: "Your IBM Cloud session has expired", wantCalls: 1},
 		{name: "refresh token invalid", access: expiring, refresh: "r", handler: iamError(400, "BXNIM0407E", "Provided refresh token is invalid"), args: []string{"env"}, wantErr: "'ibmcloud login --sso'", wantCalls: 1},
 		{name: "refresh refused", access: expiring, refresh: "r", handler: iamError(400, "BXNIM0109E", "Property missing or empty."), args: []string{"env"}, wantErr: "IAM refused to refresh the access token: HTTP 400 BXNIM0109E Property missing or empty. Log in again", wantCalls: 1},
-		{name: "IAM 500", access: expiring, refresh: "r", handler: iamError(500, "BXNIM0500E", "Internal error"), args: []string{"env"}, wantErr: "HTTP 500 BXNIM0500E Internal error. Try again later.", wantCalls: 1},
+		{name: "IAM 500", access: expiring, refresh: "r", handler: iamError(500, "BXNIM0500E", "Internal error"), args: []string{"env"}, wantErr: "HTTP 500 BXNIM0500E Internal error. Try again later.", wantCalls: 4},
 		{name: "IAM 502 not JSON", access: expiring, refresh: "r", handler: func(w http.ResponseWriter, _ *http.Request) {
 			w.WriteHeader(502)
 			_, _ = w.Write([]byte("<html>bad gateway</html>"))
-		}, args: []string{"env"}, wantErr: "HTTP 502. Try again later.", wantCalls: 1},
+		}, args: []string{"env"}, wantErr: "HTTP 502. Try again later.", wantCalls: 4},
 		{name: "IAM answers garbage", access: expiring, refresh: "r", handler: func(w http.ResponseWriter, _ *http.Request) {
 			_, _ = w.Write([]byte(`{"access_token":"x'$(id)'","refresh_token":"r2"}`))
 		}, args: []string{"env"}, wantErr: "did not answer with a usable access token", wantCalls: 1},
@@ -237,4 +237,79 @@ func TestHelp(t *testing.T) {
 	assert.Equal(t, 1, f.run(), "no command: usage on stderr, not on stdout where eval would run it")
 	assert.Empty(t, f.ui.Outputs())
 	assert.Contains(t, f.ui.Errors(), "COMMANDS:")
+}
+
+// failing answers with fail for the first n calls, then as IAM does.
+func failing(s *iamtest.Server, n int, fail http.HandlerFunc) http.HandlerFunc {
+	calls := 0
+	return func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		if calls <= n {
+			fail(w, r)
+			return
+		}
+		s.Refresh(w, r)
+	}
+}
+
+// reset drops the connection with a TCP reset instead of answering.
+func reset(w http.ResponseWriter, _ *http.Request) {
+	conn, _, err := w.(http.Hijacker).Hijack()
+	if err != nil {
+		panic(err)
+	}
+	if tcp, ok := conn.(interface{ SetLinger(int) error }); ok {
+		_ = tcp.SetLinger(0)
+	}
+	_ = conn.Close()
+}
+
+func TestEnvRetriesWhatARetryCanFix(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		fail     http.HandlerFunc
+		atLeast  time.Duration
+		wantCall int
+	}{
+		{"503 once", func(w http.ResponseWriter, _ *http.Request) { iamtest.Error(w, 503, "BXNIM0503E", "busy") }, 0, 2},
+		{"429 with Retry-After", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Retry-After", "1")
+			iamtest.Error(w, 429, "BXNIM0429E", "Too many requests")
+		}, time.Second, 2},
+		{"connection reset", reset, 0, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t, "Bearer "+iamtest.Valid(time.Minute), "refresh-0")
+			f.iam.SetHandler(failing(f.iam, 1, tc.fail))
+			start := time.Now()
+			require.Equal(t, 0, f.run("env"), f.ui.Errors())
+			assert.Equal(t, tc.wantCall, f.iam.Calls())
+			assert.Equal(t, "export ACCESS_TOKEN='Bearer "+f.iam.LastIssued()+"'\n", f.ui.Outputs())
+			assert.GreaterOrEqual(t, time.Since(start), tc.atLeast, "Retry-After respected")
+		})
+	}
+
+	t.Run("Retry-After beyond the bound fails at once", func(t *testing.T) {
+		f := newFixture(t, "Bearer "+iamtest.Valid(time.Minute), "refresh-0")
+		f.ctx.HTTPTimeoutReturns(2)
+		f.iam.SetHandler(func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Retry-After", "60")
+			iamtest.Error(w, 429, "BXNIM0429E", "Too many requests")
+		})
+		start := time.Now()
+		assert.Equal(t, 1, f.run("env"))
+		assert.Less(t, time.Since(start), time.Second)
+		assert.Equal(t, 1, f.iam.Calls())
+		assert.Empty(t, f.ui.Outputs())
+		assert.Contains(t, f.ui.Errors(), "HTTP 429 BXNIM0429E Too many requests. Try again later.")
+	})
+
+	t.Run("a refusal is not retried", func(t *testing.T) {
+		f := newFixture(t, "Bearer "+iamtest.Valid(time.Minute), "refresh-0")
+		f.iam.SetHandler(func(w http.ResponseWriter, _ *http.Request) {
+			iamtest.Error(w, 400, "BXNIM0408E", "Provided refresh token is expired")
+		})
+		assert.Equal(t, 1, f.run("env"))
+		assert.Equal(t, 1, f.iam.Calls())
+	})
 }

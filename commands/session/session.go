@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/authentication"
-	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/authentication/iam"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/common/rest"
 
 	"github.com/kp-token/kp-token/commands/cliconfig"
@@ -117,20 +116,12 @@ func (s *Source) refresh(seen token.Token, o Options) (token.Token, error) {
 		return token.Token{}, &Error{Kind: SessionExpired}
 	}
 
-	remaining := time.Until(deadline(ctx))
-	if remaining <= 0 {
-		return token.Token{}, &Error{Kind: Timeout, Endpoint: endpoint, Bound: bound}
-	}
-	client := iam.NewClient(iam.DefaultConfig(endpoint), &rest.Client{
-		HTTPClient:    &http.Client{Timeout: remaining, Transport: s.transport()},
-		DefaultHeader: make(http.Header),
-	})
-	answer, err := client.GetToken(iam.RefreshTokenRequest(onDisk.Refresh))
+	answer, err := s.exchange(ctx, endpoint, onDisk.Refresh, bound)
 	if err != nil {
-		return token.Token{}, classify(err, endpoint, bound)
+		return token.Token{}, err
 	}
 	fresh, err := token.Parse(answer.AccessToken)
-	if err != nil || answer.RefreshToken == "" && onDisk.Refresh == "" {
+	if err != nil {
 		return token.Token{}, &Error{Kind: BadAnswer, Endpoint: endpoint}
 	}
 	newRefresh := answer.RefreshToken
