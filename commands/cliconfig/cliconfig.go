@@ -210,5 +210,17 @@ func WriteAtomic(path string, data []byte, mode os.FileMode) (err error) {
 		_ = d.Sync()
 		_ = d.Close()
 	}
+	removeStale(dir, "."+filepath.Base(path)+".tmp-*")
 	return nil
+}
+
+// removeStale deletes temporary files that a process killed mid-write left behind (they hold
+// tokens). Only old ones: a young one may belong to a writer still at work.
+func removeStale(dir, pattern string) {
+	matches, _ := filepath.Glob(filepath.Join(dir, pattern))
+	for _, m := range matches {
+		if info, err := os.Stat(m); err == nil && time.Since(info.ModTime()) > time.Minute {
+			_ = os.Remove(m)
+		}
+	}
 }

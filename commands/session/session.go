@@ -93,13 +93,15 @@ func (s *Source) refresh(seen token.Token, o Options) (token.Token, error) {
 	// Single flight: whoever holds the lock refreshes; the others wait, then find the new token
 	// on disk and make no call.
 	unlock, err := cliconfig.LockRefresh(ctx, s.ConfigPath)
-	if err != nil {
-		if errors.Is(err, cliconfig.ErrLockTimeout) {
-			return token.Token{}, &Error{Kind: Timeout, Endpoint: endpoint, Bound: bound}
-		}
-		return token.Token{}, &Error{Kind: ConfigUnwritable, Path: s.ConfigPath, Err: err}
+	switch {
+	case errors.Is(err, cliconfig.ErrLockTimeout):
+		return token.Token{}, &Error{Kind: Timeout, Endpoint: endpoint, Bound: bound}
+	case err != nil:
+		// No lock file can be made (a read-only config directory): nothing can be saved
+		// either, so there is no write to serialise. Refresh alone; the save will warn.
+	default:
+		defer unlock()
 	}
-	defer unlock()
 
 	onDisk, err := cliconfig.ReadTokens(s.ConfigPath)
 	if err != nil {
