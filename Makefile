@@ -1,4 +1,4 @@
-.PHONY: build install test lint bench release clean
+.PHONY: build install test lint bench release clean stress
 
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
 
@@ -39,3 +39,10 @@ release:
 
 clean:
 	rm -rf kp-token dist/
+
+# The concurrency and fault suite, bigger: 200 shells starting at once, 20 rounds, and the
+# SIGKILL rounds. Prints processes, IAM calls, failures and configs that failed to parse.
+stress:
+	cd plugin && KP_STRESS_PROCS=$${KP_STRESS_PROCS:-200} KP_STRESS_ROUNDS=$${KP_STRESS_ROUNDS:-20} \
+		KP_STRESS_KILLS=$${KP_STRESS_KILLS:-200} \
+		go test -count=1 -run 'ManyShellsStartingAtOnce|Killed' -timeout 30m

