@@ -8,6 +8,7 @@ package i18n
 import (
 	"embed"
 	"encoding/json"
+	"io/fs"
 	"os"
 	"path"
 	"strings"
@@ -19,7 +20,10 @@ import (
 const DefaultLocale = "en_US"
 
 //go:embed resources/all.*.json
-var resources embed.FS
+var embedded embed.FS
+
+// resources is where locales are read from: the embedded files, or a test's own.
+var resources fs.FS = embedded
 
 // Message is one entry of a resource file.
 type Message struct {
@@ -29,12 +33,11 @@ type Message struct {
 
 var (
 	mu       sync.RWMutex
-	messages map[string]string // the chosen locale's translations; nil means not loaded yet
-	fallback map[string]string // en_US, loaded lazily only when a translation is missing
+	messages map[string]string // the chosen locale's translations; nil means not chosen yet
 )
 
 // T translates id and fills its {{.Field}} placeholders from the optional map.
-// An ID missing from the chosen locale falls back to en_US, then to the ID itself.
+// An ID missing from the chosen locale falls back to en_US, which is the ID itself.
 func T(id string, args ...map[string]any) string {
 	text := lookup(id)
 	if len(args) == 0 || !strings.Contains(text, "{{") {
@@ -64,14 +67,8 @@ func lookup(id string) string {
 	if s, ok := m[id]; ok && s != "" {
 		return s
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if fallback == nil {
-		fallback, _ = Load(DefaultLocale)
-	}
-	if s, ok := fallback[id]; ok && s != "" {
-		return s
-	}
+	// en_US translations are the IDs themselves (a test holds them to it), so the ID is the
+	// en_US text: the fallback for a locale that lacks a translation, and en_US itself.
 	return id
 }
 
@@ -80,8 +77,7 @@ func lookup(id string) string {
 func Init(configured string) string {
 	locale := Choose(configured, os.Getenv("LC_ALL"), os.Getenv("LANG"))
 	if locale == DefaultLocale {
-		// en_US translations are the IDs themselves (a test holds them to it), so there is
-		// nothing to parse: env runs at every shell start.
+		// Nothing to parse for en_US (see lookup): env runs at every shell start.
 		mu.Lock()
 		messages = map[string]string{}
 		mu.Unlock()
@@ -135,7 +131,7 @@ func match(candidate string, available []string) string {
 
 // Locales lists the shipped locales, such as "en_US".
 func Locales() []string {
-	entries, _ := resources.ReadDir("resources")
+	entries, _ := fs.ReadDir(resources, "resources")
 	var out []string
 	for _, e := range entries {
 		name := strings.TrimSuffix(strings.TrimPrefix(e.Name(), "all."), ".json")
@@ -159,7 +155,7 @@ func Load(locale string) (map[string]string, error) {
 
 // Messages returns one locale's resource file as it is written.
 func Messages(locale string) ([]Message, error) {
-	data, err := resources.ReadFile(path.Join("resources", "all."+locale+".json"))
+	data, err := fs.ReadFile(resources, path.Join("resources", "all."+locale+".json"))
 	if err != nil {
 		return nil, err
 	}

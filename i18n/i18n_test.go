@@ -5,11 +5,13 @@ import (
 	"go/parser"
 	"go/token"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -144,4 +146,33 @@ func TestTFillsPlaceholdersAndFallsBack(t *testing.T) {
 		map[string]any{"Path": "/x/config.json"})
 	assert.Contains(t, got, "'/x/config.json'")
 	assert.Equal(t, "not an ID {{.X}}", i18n.T("not an ID {{.X}}"), "an unknown ID without args is returned as is")
+}
+
+func TestLocalePrecedence(t *testing.T) {
+	en, err := fs.ReadFile(os.DirFS("resources"), "all.en_US.json")
+	require.NoError(t, err)
+	id := "You are not logged in. Log in by running 'ibmcloud login', or 'ibmcloud login --sso' with a federated ID."
+	restore := i18n.UseResources(fstest.MapFS{
+		"resources/all.en_US.json": {Data: en},
+		"resources/all.fr_FR.json": {Data: []byte(`[{"id": "` + strings.ReplaceAll(id, "'", "'") + `", "translation": "Vous n'êtes pas connecté."}]`)},
+		"resources/all.de_DE.json": {Data: []byte(`[{"id": "` + id + `", "translation": "Sie sind nicht angemeldet."}]`)},
+	})
+	defer restore()
+
+	for _, tc := range []struct {
+		config, lcAll, lang string
+		want                string
+	}{
+		{"fr_FR", "de_DE.UTF-8", "de_DE.UTF-8", "Vous n'êtes pas connecté."}, // the CLI's setting wins
+		{"", "de_DE.UTF-8", "fr_FR.UTF-8", "Sie sind nicht angemeldet."},     // then LC_ALL
+		{"", "", "fr_CA.UTF-8", "Vous n'êtes pas connecté."},                 // then LANG, by language
+		{"", "C", "ja_JP.UTF-8", id},                                         // nothing shipped: en_US
+		{"", "", "", id},
+	} {
+		t.Setenv("LC_ALL", tc.lcAll)
+		t.Setenv("LANG", tc.lang)
+		i18n.Init(tc.config)
+		assert.Equal(t, tc.want, i18n.T(id), "%+v", tc)
+		assert.Equal(t, "FAILED", i18n.T("FAILED"), "a missing translation falls back to en_US")
+	}
 }
