@@ -1,6 +1,6 @@
 module github.com/kp-token/kp-token
 
-go 1.26.8
+go 1.26.5
 
 require (
 	github.com/IBM-Cloud/ibm-cloud-cli-sdk v1.12.1

@@ -18,6 +18,9 @@ const DefaultName = "ACCESS_TOKEN"
 // DefaultMinValidity is how long a token must still live for env to hand it out unrefreshed.
 const DefaultMinValidity = 5 * time.Minute
 
+// TokenLifetime is how long IAM access tokens live: no token can be valid for longer.
+const TokenLifetime = time.Hour
+
 // EnvOptions are the inputs of `kp-token env`.
 type EnvOptions struct {
 	Name        string
@@ -65,8 +68,8 @@ func runEnv(o *EnvOptions) error {
 		return usageErrorf(i18n.T("'{{.Name}}' is not a valid variable name. Use letters, digits and underscores, not starting with a digit.",
 			map[string]any{"Name": printable(o.Name)}))
 	}
-	if o.MinValidity < 0 {
-		return usageErrorf(i18n.T("--min-validity cannot be negative."))
+	if o.MinValidity < 0 || o.MinValidity >= TokenLifetime {
+		return usageErrorf(i18n.T("--min-validity must be at least 0 and less than 1h, the life of an IAM access token."))
 	}
 	if o.Unset {
 		_, err := fmt.Fprintln(o.Out, shell.Unset(o.Name))

@@ -166,26 +166,27 @@ func TestEnvFailuresLeaveStdoutEmpty(t *testing.T) {
 		wantCalls int
 	}{
 		{name: "not logged in", args: []string{"env"}, wantErr: "You are not logged in. Log in by running 'ibmcloud login'"},
-		{name: "hostile token", access: "Bearer x'$(touch f)'", refresh: "r", args: []string{"env"}, wantErr: "is not a well-formed access token"},
-		{name: "token with a newline", access: valid + "\nrm -rf ~", refresh: "r", args: []string{"env"}, wantErr: "is not a well-formed access token"},
+		{name: "hostile token", access: "Bearer x'$(touch f)'", refresh: "secret-refresh-token", args: []string{"env"}, wantErr: "is not a well-formed access token"},
+		{name: "token with a newline", access: valid + "\nrm -rf ~", refresh: "secret-refresh-token", args: []string{"env"}, wantErr: "is not a well-formed access token"},
 		{name: "expired without refresh token", access: "Bearer " + iamtest.Valid(-time.Minute), args: []string{"env"}, wantErr: "Your IBM Cloud session has expired"},
-		{name: "refresh token expired", access: expiring, refresh: "r", handler: iamError(400, "BXNIM0408E", "Provided refresh token is expired"), args: []string{"env"}, wantErr: "Your IBM Cloud session has expired", wantCalls: 1},
-		{name: "refresh token invalid", access: expiring, refresh: "r", handler: iamError(400, "BXNIM0407E", "Provided refresh token is invalid"), args: []string{"env"}, wantErr: "'ibmcloud login --sso'", wantCalls: 1},
-		{name: "refresh refused", access: expiring, refresh: "r", handler: iamError(400, "BXNIM0109E", "Property missing or empty."), args: []string{"env"}, wantErr: "IAM refused to refresh the access token: HTTP 400 BXNIM0109E Property missing or empty. Log in again", wantCalls: 1},
-		{name: "IAM 500", access: expiring, refresh: "r", handler: iamError(500, "BXNIM0500E", "Internal error"), args: []string{"env"}, wantErr: "HTTP 500 BXNIM0500E Internal error. Try again later.", wantCalls: 4},
-		{name: "IAM 502 not JSON", access: expiring, refresh: "r", handler: func(w http.ResponseWriter, _ *http.Request) {
+		{name: "refresh token expired", access: expiring, refresh: "secret-refresh-token", handler: iamError(400, "BXNIM0408E", "Provided refresh token is expired"), args: []string{"env"}, wantErr: "Your IBM Cloud session has expired", wantCalls: 1},
+		{name: "refresh token invalid", access: expiring, refresh: "secret-refresh-token", handler: iamError(400, "BXNIM0407E", "Provided refresh token is invalid"), args: []string{"env"}, wantErr: "'ibmcloud login --sso'", wantCalls: 1},
+		{name: "refresh refused", access: expiring, refresh: "secret-refresh-token", handler: iamError(400, "BXNIM0109E", "Property missing or empty."), args: []string{"env"}, wantErr: "IAM refused to refresh the access token: HTTP 400 BXNIM0109E Property missing or empty. Log in again", wantCalls: 1},
+		{name: "IAM 500", access: expiring, refresh: "secret-refresh-token", handler: iamError(500, "BXNIM0500E", "Internal error"), args: []string{"env"}, wantErr: "HTTP 500 BXNIM0500E Internal error. Try again later.", wantCalls: 4},
+		{name: "IAM 502 not JSON", access: expiring, refresh: "secret-refresh-token", handler: func(w http.ResponseWriter, _ *http.Request) {
 			w.WriteHeader(502)
 			_, _ = w.Write([]byte("<html>bad gateway</html>"))
 		}, args: []string{"env"}, wantErr: "HTTP 502. Try again later.", wantCalls: 4},
-		{name: "IAM answers garbage", access: expiring, refresh: "r", handler: func(w http.ResponseWriter, _ *http.Request) {
+		{name: "IAM answers garbage", access: expiring, refresh: "secret-refresh-token", handler: func(w http.ResponseWriter, _ *http.Request) {
 			_, _ = w.Write([]byte(`{"access_token":"x'$(id)'","refresh_token":"r2"}`))
 		}, args: []string{"env"}, wantErr: "did not answer with a usable access token", wantCalls: 1},
-		{name: "IAM unreachable", access: expiring, refresh: "r", closeIAM: true, args: []string{"env"}, wantErr: "Cannot reach IAM at"},
-		{name: "IAM never answers", access: expiring, refresh: "r", timeout: 1, handler: iamtest.Hang, args: []string{"env"}, wantErr: "did not answer within 1s", wantCalls: 1},
+		{name: "IAM unreachable", access: expiring, refresh: "secret-refresh-token", closeIAM: true, args: []string{"env"}, wantErr: "Cannot reach IAM at"},
+		{name: "IAM never answers", access: expiring, refresh: "secret-refresh-token", timeout: 1, handler: iamtest.Hang, args: []string{"env"}, wantErr: "did not answer within 1s", wantCalls: 1},
 		{name: "invalid name", access: valid, args: []string{"env", "--name", "A-B"}, wantErr: "Incorrect Usage: 'A-B' is not a valid variable name"},
 		{name: "name with a newline", access: valid, args: []string{"env", "--name", "A\nB"}, wantErr: `'A\nB' is not a valid variable name`},
 		{name: "empty name", access: valid, args: []string{"env", "--name="}, wantErr: "is not a valid variable name"},
-		{name: "negative min-validity", access: valid, args: []string{"env", "--min-validity", "-1m"}, wantErr: "--min-validity cannot be negative"},
+		{name: "negative min-validity", access: valid, args: []string{"env", "--min-validity", "-1m"}, wantErr: "--min-validity must be at least 0 and less than 1h"},
+		{name: "min-validity of an hour", access: valid, args: []string{"env", "--min-validity", "1h"}, wantErr: "less than 1h, the life of an IAM access token"},
 		{name: "bad duration", access: valid, args: []string{"env", "--min-validity", "soon"}, wantErr: "Incorrect Usage: invalid argument \"soon\""},
 		{name: "unknown flag", access: valid, args: []string{"env", "--bearer"}, wantErr: "Incorrect Usage: unknown flag: --bearer"},
 		{name: "extra argument", access: valid, args: []string{"env", "extra"}, wantErr: "Incorrect Usage:"},

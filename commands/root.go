@@ -104,33 +104,15 @@ func isCobraUsageError(err error) bool {
 	return false
 }
 
-// describe turns an error into the sentence the user reads: what went wrong, what to do.
+// describe turns an error into the sentence the user reads: what went wrong, what to do. Our
+// errors (session.Error, cliconfig.Problem) are written that way already.
 func describe(err error) string {
-	var p *cliconfig.Problem
-	if errors.As(err, &p) {
-		return describeProblem(p)
-	}
 	var se *session.Error
-	if errors.As(err, &se) {
-		return se.Error()
+	var p *cliconfig.Problem
+	if errors.As(err, &se) || errors.As(err, &p) {
+		return err.Error()
 	}
 	return i18n.T("An unexpected error occurred: {{.Error}}", map[string]any{"Error": err.Error()})
-}
-
-func describeProblem(p *cliconfig.Problem) string {
-	args := map[string]any{"Path": p.Path, "Error": fmt.Sprint(p.Err)}
-	switch p.Kind {
-	case cliconfig.Missing:
-		return i18n.T("No IBM Cloud CLI configuration was found at '{{.Path}}'. Log in by running 'ibmcloud login', or 'ibmcloud login --sso' with a federated ID.", args)
-	case cliconfig.IsDirectory:
-		return i18n.T("'{{.Path}}' is a directory, not the IBM Cloud CLI configuration file. Move it aside, then log in by running 'ibmcloud login'.", args)
-	case cliconfig.Empty:
-		return i18n.T("The IBM Cloud CLI configuration '{{.Path}}' is empty. Log in by running 'ibmcloud login'.", args)
-	case cliconfig.Corrupt:
-		return i18n.T("The IBM Cloud CLI configuration '{{.Path}}' cannot be parsed ({{.Error}}). It was left unchanged. Fix it, or move it aside and log in again by running 'ibmcloud login'.", args)
-	default:
-		return i18n.T("The IBM Cloud CLI configuration '{{.Path}}' cannot be read ({{.Error}}). Check that it belongs to you and that you can read it.", args)
-	}
 }
 
 // valueName is the flag annotation that names a flag's value in usage text (NAME, DURATION).

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -161,4 +164,156 @@ func TestKilledMidRefreshOrMidWrite(t *testing.T) {
 		r := s.run("env", "--refresh")
 		assert.Equal(t, 0, r.code, r.stderr)
 	})
+}
+
+func TestALogoutDuringTheRefreshWins(t *testing.T) {
+	s := newSession(t, "Bearer "+iamtest.Valid(time.Minute), "secret-refresh-token")
+	s.iam.SetHandler(func(w http.ResponseWriter, r *http.Request) {
+		cfg := s.readConfig()
+		cfg["IAMToken"], cfg["IAMRefreshToken"] = "", "" // `ibmcloud logout` in another terminal
+		_, err := iamtest.WriteConfig(s.home, cfg)
+		require.NoError(t, err)
+		s.iam.Refresh(w, r)
+	})
+	r := s.run("env")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "export ACCESS_TOKEN='Bearer "+s.iam.LastIssued()+"'\n", r.stdout)
+	assert.Contains(t, r.stderr, "was not saved: '"+s.config+"' changed meanwhile")
+	cfg := s.readConfig()
+	assert.Equal(t, "", cfg["IAMToken"], "the logout is kept")
+	assert.Equal(t, "", cfg["IAMRefreshToken"])
+}
+
+func TestASymlinkedConfigIsUpdatedAtItsTarget(t *testing.T) {
+	s := newSession(t, "Bearer "+iamtest.Valid(time.Minute), "secret-refresh-token")
+	target := filepath.Join(s.home, "dotfiles", "ibmcloud-config.json")
+	require.NoError(t, os.MkdirAll(filepath.Dir(target), 0o700))
+	require.NoError(t, os.Rename(s.config, target))
+	require.NoError(t, os.Symlink(target, s.config))
+
+	r := s.run("env")
+	require.Equal(t, 0, r.code, r.stderr)
+	info, err := os.Lstat(s.config)
+	require.NoError(t, err)
+	assert.Equal(t, os.ModeSymlink, info.Mode()&os.ModeSymlink, "still a symlink")
+	assert.Equal(t, "Bearer "+s.iam.LastIssued(), s.readConfig()["IAMToken"], "read through the link")
+}
+
+func TestRootKeepsTheOwnerOfAUsersConfig(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root can run on another user's config")
+	}
+	s := newSession(t, "Bearer "+iamtest.Valid(time.Minute), "secret-refresh-token")
+	require.NoError(t, os.Chown(s.config, nobody, nobody))
+	r := s.run("env") // as root, like `sudo -E kp-token env`
+	require.Equal(t, 0, r.code, r.stderr)
+	info, err := os.Stat(s.config)
+	require.NoError(t, err)
+	st := info.Sys().(*syscall.Stat_t)
+	assert.Equal(t, []uint32{nobody, nobody}, []uint32{st.Uid, st.Gid}, "still the user's file")
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+}
+
+// concurrently runs n copies of env at once and returns their results.
+func concurrently(h *home, n int, args ...string) []result {
+	var wg sync.WaitGroup
+	out := make([]result, n)
+	start := make(chan struct{})
+	for i := range out {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			<-start
+			out[i] = h.run(args...)
+		}(i)
+	}
+	close(start)
+	wg.Wait()
+	return out
+}
+
+func TestSingleFlightWithoutALockFileBesideTheConfig(t *testing.T) {
+	s := newSession(t, "Bearer "+iamtest.Valid(time.Minute), "secret-refresh-token")
+	require.NoError(t, os.Symlink("/nonexistent-dir/lock", s.config+".kp-token.lock"))
+	s.iam.SetHandler(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(200 * time.Millisecond)
+		s.iam.Refresh(w, r)
+	})
+	for i, r := range concurrently(s, 10, "env") {
+		assert.Equal(t, 0, r.code, "process %d: %s", i, r.stderr)
+	}
+	assert.Equal(t, 1, s.iam.Calls(), "the lock moved to the temporary directory")
+}
+
+func TestShellsQueuedBehindAFailedRefreshDoNotCallIAMAgain(t *testing.T) {
+	s := newSession(t, "Bearer "+iamtest.Valid(time.Minute), "secret-refresh-token",
+		func(c map[string]any) { c["HTTPTimeout"] = 10 })
+	s.iam.SetHandler(func(w http.ResponseWriter, _ *http.Request) {
+		iamtest.Error(w, 500, "BXNIM9999E", "Internal error")
+	})
+	results := concurrently(s, 20, "env")
+	for i, r := range results {
+		assert.Equal(t, 1, r.code, "process %d", i)
+		assert.Empty(t, r.stdout)
+		assert.Contains(t, r.stderr, "HTTP 500 BXNIM9999E Internal error. Try again later.", "process %d: the holder's failure, not a timeout", i)
+	}
+	assert.LessOrEqual(t, s.iam.Calls(), 4, "one holder's tries, not one set per shell")
+
+	// Later runs are not held to an old failure.
+	s.iam.SetHandler(nil)
+	r := s.run("env")
+	assert.Equal(t, 0, r.code, r.stderr)
+}
+
+// Another program rewrites config.json (atomically) between a good and a broken version while
+// env runs: env reads it once, so each run sees one version whole, and the SDK never gets a
+// chance to replace a broken one with an empty config.
+func TestConfigChangingUnderneathIsNeverOverwritten(t *testing.T) {
+	s := newSession(t, "Bearer "+iamtest.Valid(time.Hour), "secret-refresh-token")
+	good, err := os.ReadFile(s.config)
+	require.NoError(t, err)
+	broken := good[:len(good)/2]
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			content := good
+			if i%2 == 1 {
+				content = broken
+			}
+			tmp := s.config + ".writer"
+			if os.WriteFile(tmp, content, 0o600) == nil {
+				_ = os.Rename(tmp, s.config)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}()
+	runs := 150
+	if testing.Short() {
+		runs = 40
+	}
+	var ok, refused int
+	for i := 0; i < runs; i++ {
+		r := s.run("env")
+		switch {
+		case r.code == 0:
+			ok++
+		case strings.Contains(r.stderr, "cannot be parsed"):
+			refused++
+		default:
+			t.Errorf("run %d: %s", i, r.stderr)
+		}
+	}
+	close(stop)
+	<-done
+	after, err := os.ReadFile(s.config)
+	require.NoError(t, err)
+	assert.True(t, bytes.Equal(after, good) || bytes.Equal(after, broken), "only the writer's versions were ever written")
+	t.Logf("%d runs: %d printed the token, %d reported the broken version", runs, ok, refused)
 }

@@ -19,13 +19,26 @@ type kpToken struct{}
 
 func (kpToken) GetMetadata() plugin.PluginMetadata { return commands.Metadata() }
 
+// Run is the SDK's entry for a command. main does not route commands through plugin.Start (see
+// there); Run serves a context the SDK built all the same.
 func (kpToken) Run(ctx plugin.PluginContext, args []string) {
-	i18n.Init(ctx.Locale())
+	os.Exit(run(ctx, cliconfig.Path(), args))
+}
+
+// config is what the commands read from the CLI's configuration: the SDK's config repository
+// and its plugin.PluginContext both provide it.
+type config interface {
+	session.Context
+	Locale() string
+}
+
+func run(cfg config, path string, args []string) int {
+	i18n.Init(cfg.Locale())
 	d := &commands.Deps{Stdout: os.Stdout, Stderr: os.Stderr}
 	d.Tokens = func() (commands.TokenSource, error) {
-		return &session.Source{Context: ctx, ConfigPath: cliconfig.Path(), Warn: d.Warn}, nil
+		return &session.Source{Context: cfg, ConfigPath: path, Warn: d.Warn}, nil
 	}
-	os.Exit(commands.Execute(d, args))
+	return commands.Execute(d, args)
 }
 
 func main() {
@@ -42,14 +55,17 @@ func main() {
 		plugin.Start(kpToken{})
 		return
 	}
-	// The SDK, on loading config.json, creates it when it is missing and replaces it with an
-	// empty one when it does not parse: the user's session would be lost. So check the file
-	// first, and when it is unusable never let the SDK near it.
-	if _, err := cliconfig.Check(cliconfig.Path()); err != nil {
+	// Commands do not go through plugin.Start: it has the SDK load config.json from disk,
+	// which creates the file when it is missing and replaces it with an empty one when it does
+	// not parse (the user's session is lost), after waiting up to 30 s on its lock. Instead the
+	// file is read once and checked, and the SDK's own config code answers from those bytes.
+	path := cliconfig.Path()
+	snap, err := cliconfig.Load(path)
+	if err != nil {
 		i18n.Init("")
 		d := &commands.Deps{Stdout: os.Stdout, Stderr: os.Stderr}
 		d.Tokens = func() (commands.TokenSource, error) { return nil, err }
 		os.Exit(commands.Execute(d, args))
 	}
-	plugin.Start(kpToken{})
+	os.Exit(run(snap.Repository(), path, args))
 }

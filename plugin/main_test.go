@@ -303,7 +303,7 @@ func TestBrokenConfigIsReportedAndLeftAlone(t *testing.T) {
 		want    string
 	}{
 		{"corrupt", []byte(`{"IAMToken": "Bearer abc.def.ghi", "IAMRefreshToken": "secret-refresh",`), "cannot be parsed (invalid JSON at byte"},
-		{"wrong type", []byte(`{"IAMToken": 42, "IAMRefreshToken": "secret-refresh"}`), "cannot be parsed (field IAMToken holds a JSON number)"},
+		{"wrong type", []byte(`{"IAMToken": 42, "IAMRefreshToken": "secret-refresh"}`), "cannot be parsed (the field IAMToken holds a JSON number)"},
 		{"empty", []byte{}, "is empty. Log in by running 'ibmcloud login'"},
 		{"not JSON at all", []byte("\x00\x01secret-refresh\xff"), "cannot be parsed"},
 	} {

@@ -1,24 +1,27 @@
 // Package cliconfig reads and updates the IBM Cloud CLI's config.json without the SDK's
-// hazards: the SDK replaces a config.json that fails to parse with an empty one, and writes
-// with a plain truncate-and-write. Here a broken file is reported and left alone, and an update
-// is written to a temporary file, synced and renamed over the original, so a crash at any
-// instant leaves the old file or the new one.
+// hazards: the SDK creates a missing config.json, replaces one that fails to parse with an
+// empty one, and writes with a plain truncate-and-write. Here the file is read once and
+// checked, the SDK's config code runs over those checked bytes (Snapshot) and never touches
+// the disk, and an update is written to a temporary file, synced and renamed over the
+// original, so a crash at any instant leaves the old file or the new one.
 package cliconfig
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
 	"time"
 
+	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/configuration"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/configuration/config_helpers"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/configuration/core_config"
 	"github.com/gofrs/flock"
+
+	"github.com/kp-token/kp-token/i18n"
 )
 
 // Path is where the CLI keeps its config: $IBMCLOUD_CONFIG_HOME, else ~/.ibmcloud if it exists,
@@ -26,78 +29,44 @@ import (
 // CLI writes.
 func Path() string { return config_helpers.ConfigFilePath() }
 
-// ProblemKind says why a config.json cannot be used.
-type ProblemKind int
-
-// The ways a config.json can be unusable.
-const (
-	Missing ProblemKind = iota + 1
-	Unreadable
-	IsDirectory
-	Empty
-	Corrupt
-)
-
-// Problem is a config.json that cannot be used. Err never holds the file's content.
-type Problem struct {
-	Kind ProblemKind
-	Path string
-	Err  error
+// Snapshot is config.json as read once and checked. It is a configuration.Persistor, so the
+// SDK's own config code (core_config) can answer from it: IAM endpoint choice, timeout,
+// locale, tokens. It never writes.
+type Snapshot struct {
+	Path   string
+	data   []byte
+	Config *core_config.BXConfigData
 }
 
-func (p *Problem) Error() string {
-	return fmt.Sprintf("config %s: kind %d: %v", p.Path, p.Kind, p.Err)
-}
-
-func (p *Problem) Unwrap() error { return p.Err }
-
-// Check reads path the way the SDK will (the same struct and the same decoding), and reports
-// a problem instead of letting the SDK see it. It must run before the SDK loads the config.
-func Check(path string) (*core_config.BXConfigData, error) {
+// Load reads path and decodes it the way the SDK does (the same struct, the same decoder), so
+// that whatever the SDK would choke on, and then overwrite, is reported instead.
+func Load(path string) (*Snapshot, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, classify(path, err)
 	}
-	return parse(path, data)
+	cfg, err := parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	return &Snapshot{Path: path, data: data, Config: cfg}, nil
 }
 
-func classify(path string, err error) error {
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return &Problem{Missing, path, err}
-	case errors.Is(err, fs.ErrPermission):
-		return &Problem{Unreadable, path, err}
-	}
-	if info, statErr := os.Stat(path); statErr == nil && info.IsDir() {
-		return &Problem{IsDirectory, path, err}
-	}
-	return &Problem{Unreadable, path, err}
+// Repository is the SDK's config repository over the snapshot.
+func (s *Snapshot) Repository() core_config.Repository {
+	return core_config.NewCoreConfigFromPersistor(s, func(error) {})
 }
 
-func parse(path string, data []byte) (*core_config.BXConfigData, error) {
-	if len(data) == 0 {
-		return nil, &Problem{Empty, path, errors.New("empty file")}
-	}
-	cfg := core_config.NewBXConfigData()
-	if err := cfg.Unmarshal(data); err != nil {
-		return nil, &Problem{Corrupt, path, sanitize(err)}
-	}
-	return cfg, nil
-}
+// Exists implements configuration.Persistor.
+func (s *Snapshot) Exists() bool { return true }
 
-// sanitize keeps the position of a syntax error but not the text around it, which could be
-// part of a token.
-func sanitize(err error) error {
-	var syn *json.SyntaxError
-	if errors.As(err, &syn) {
-		return fmt.Errorf("invalid JSON at byte %d", syn.Offset)
-	}
-	var typ *json.UnmarshalTypeError
-	if errors.As(err, &typ) {
-		return fmt.Errorf("field %s holds a JSON %s", typ.Field, typ.Value)
-	}
-	return errors.New("invalid JSON")
-}
+// Load implements configuration.Persistor: it decodes the checked bytes.
+func (s *Snapshot) Load(d configuration.DataInterface) error { return d.Unmarshal(s.data) }
+
+// Save implements configuration.Persistor: a snapshot is never written back.
+func (s *Snapshot) Save(configuration.DataInterface) error { return errReadOnly }
+
+var errReadOnly = errors.New("read-only snapshot")
 
 // Tokens are the session's tokens as config.json holds them.
 type Tokens struct {
@@ -105,63 +74,76 @@ type Tokens struct {
 	Refresh string
 }
 
-// ReadTokens reads the tokens as they are on disk now (another process may have written them
-// since the SDK loaded the config).
+// ReadTokens reads the tokens as they are on disk now: another process may have written them
+// since this one started.
 func ReadTokens(path string) (Tokens, error) {
-	cfg, err := Check(path)
+	s, err := Load(path)
 	if err != nil {
 		return Tokens{}, err
 	}
-	return Tokens{Access: cfg.IAMToken, Refresh: cfg.IAMRefreshToken}, nil
+	return Tokens{Access: s.Config.IAMToken, Refresh: s.Config.IAMRefreshToken}, nil
 }
 
-const retryLock = 20 * time.Millisecond
-
-// LockRefresh takes the single-flight lock that makes concurrent processes refresh once: a lock
-// file beside config.json, so the config itself stays free for the CLI while IAM answers. The
-// OS releases it if the holder dies. It waits until ctx is done.
-func LockRefresh(ctx context.Context, path string) (unlock func(), err error) {
-	return lock(ctx, path+".kp-token.lock")
-}
-
-func lock(ctx context.Context, path string) (func(), error) {
-	l := flock.New(path)
-	ok, err := l.TryLockContext(ctx, retryLock)
-	if err != nil || !ok {
-		if err == nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-			return nil, ErrLockTimeout
-		}
-		return nil, err
+func parse(path string, data []byte) (*core_config.BXConfigData, error) {
+	if len(data) == 0 {
+		return nil, &Problem{Kind: Empty, Path: path}
 	}
-	return func() { _ = l.Unlock() }, nil
+	cfg := core_config.NewBXConfigData()
+	if err := cfg.Unmarshal(data); err != nil {
+		return nil, &Problem{Kind: Corrupt, Path: path, Detail: describeJSONError(err)}
+	}
+	return cfg, nil
 }
 
-// ErrLockTimeout means another process held a lock for longer than our bound.
-var ErrLockTimeout = errors.New("timed out waiting for a lock")
+// describeJSONError keeps the position of a syntax error or the name of a mistyped field, but
+// not the text around it, which could be part of a token.
+func describeJSONError(err error) string {
+	var syn *json.SyntaxError
+	if errors.As(err, &syn) {
+		return i18n.T("invalid JSON at byte {{.Offset}}", map[string]any{"Offset": syn.Offset})
+	}
+	var typ *json.UnmarshalTypeError
+	if errors.As(err, &typ) {
+		return i18n.T("the field {{.Field}} holds a JSON {{.Type}}", map[string]any{"Field": typ.Field, "Type": typ.Value})
+	}
+	return i18n.T("invalid JSON")
+}
 
-// SaveTokens writes new tokens into config.json, keeping every other field, under the same
-// flock the SDK takes on config.json. The file is replaced atomically with mode 0600.
-func SaveTokens(ctx context.Context, path string, t Tokens, now time.Time) error {
-	unlock, err := lock(ctx, path)
+// ErrChanged means config.json no longer holds the tokens this process refreshed: someone
+// logged out or in meanwhile, and their session wins.
+var ErrChanged = errors.New("config.json changed during the refresh")
+
+// SaveTokens writes next into config.json in place of expected, keeping every other field,
+// under the same flock the SDK takes on config.json. When the file no longer holds expected it
+// writes nothing and returns ErrChanged. A symlinked config.json is updated at its target.
+func SaveTokens(ctx context.Context, path string, expected, next Tokens, now time.Time) error {
+	if target, err := filepath.EvalSymlinks(path); err == nil {
+		path = target
+	}
+	l, err := lockFile(ctx, path)
 	if err != nil {
 		return err
 	}
-	defer unlock()
+	defer l.Unlock()
 
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return classify(path, err)
 	}
-	if _, err := parse(path, data); err != nil {
+	cfg, err := parse(path, data)
+	if err != nil {
 		return err
 	}
-	// A map of raw values keeps fields the SDK's struct does not know, exactly as they are.
-	// encoding/json sorts map keys, which is also how the SDK writes this file.
+	if cfg.IAMToken != expected.Access || cfg.IAMRefreshToken != expected.Refresh {
+		return ErrChanged
+	}
+	// A map of raw values keeps the fields the SDK's struct does not know, as they are. The
+	// keys come out sorted, as they do when the SDK saves tokens itself (its writeRaw).
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(data, &fields); err != nil {
-		return &Problem{Corrupt, path, sanitize(err)}
+		return &Problem{Kind: Corrupt, Path: path, Detail: describeJSONError(err)}
 	}
-	for key, value := range map[string]string{"IAMToken": t.Access, "IAMRefreshToken": t.Refresh} {
+	for key, value := range map[string]string{"IAMToken": next.Access, "IAMRefreshToken": next.Refresh} {
 		raw, _ := json.Marshal(value)
 		fields[key] = raw
 	}
@@ -175,8 +157,9 @@ func SaveTokens(ctx context.Context, path string, t Tokens, now time.Time) error
 	return WriteAtomic(path, out, 0o600)
 }
 
-// WriteAtomic replaces path with data: write a temporary file in the same directory, sync it,
-// rename it over path, then sync the directory so the rename itself survives a crash.
+// WriteAtomic replaces path with data: write a temporary file in the same directory, give it
+// the original's owner, sync it, rename it over path, then sync the directory so the rename
+// itself survives a crash.
 func WriteAtomic(path string, data []byte, mode os.FileMode) (err error) {
 	dir := filepath.Dir(path)
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
@@ -185,19 +168,23 @@ func WriteAtomic(path string, data []byte, mode os.FileMode) (err error) {
 	}
 	defer func() {
 		if err != nil {
+			_ = tmp.Close()
 			_ = os.Remove(tmp.Name())
 		}
 	}()
 	if err = tmp.Chmod(mode); err != nil {
-		_ = tmp.Close()
 		return err
 	}
+	if info, statErr := os.Stat(path); statErr == nil {
+		// Run with sudo on a user's config, the new file must stay the user's.
+		if err = keepOwner(tmp, info); err != nil {
+			return err
+		}
+	}
 	if _, err = tmp.Write(data); err != nil {
-		_ = tmp.Close()
 		return err
 	}
 	if err = tmp.Sync(); err != nil {
-		_ = tmp.Close()
 		return err
 	}
 	if err = tmp.Close(); err != nil {
@@ -215,12 +202,82 @@ func WriteAtomic(path string, data []byte, mode os.FileMode) (err error) {
 }
 
 // removeStale deletes temporary files that a process killed mid-write left behind (they hold
-// tokens). Only old ones: a young one may belong to a writer still at work.
+// tokens). Only those older than a minute: a young one may belong to a writer still at work.
 func removeStale(dir, pattern string) {
 	matches, _ := filepath.Glob(filepath.Join(dir, pattern))
 	for _, m := range matches {
 		if info, err := os.Stat(m); err == nil && time.Since(info.ModTime()) > time.Minute {
 			_ = os.Remove(m)
 		}
+	}
+}
+
+const retryLock = 20 * time.Millisecond
+
+// ErrLockTimeout means another process held a lock for longer than our bound.
+var ErrLockTimeout = errors.New("timed out waiting for a lock")
+
+func lockFile(ctx context.Context, path string) (*flock.Flock, error) {
+	l := flock.New(path)
+	ok, err := l.TryLockContext(ctx, retryLock)
+	if err != nil || !ok {
+		if err == nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+			return nil, ErrLockTimeout
+		}
+		return nil, err
+	}
+	return l, nil
+}
+
+// Problem is a config.json that cannot be used. Its text says what is wrong and what to do;
+// it never holds the file's content.
+type Problem struct {
+	Kind   ProblemKind
+	Path   string
+	Detail string
+}
+
+// ProblemKind says why a config.json cannot be used.
+type ProblemKind int
+
+// The ways a config.json can be unusable.
+const (
+	Missing ProblemKind = iota + 1
+	Unreadable
+	IsDirectory
+	Empty
+	Corrupt
+)
+
+func classify(path string, err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return &Problem{Kind: Missing, Path: path}
+	case errors.Is(err, fs.ErrPermission):
+		return &Problem{Kind: Unreadable, Path: path, Detail: i18n.T("permission denied")}
+	}
+	if info, statErr := os.Stat(path); statErr == nil && info.IsDir() {
+		return &Problem{Kind: IsDirectory, Path: path}
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	return &Problem{Kind: Unreadable, Path: path, Detail: err.Error()}
+}
+
+func (p *Problem) Error() string {
+	args := map[string]any{"Path": p.Path, "Detail": p.Detail}
+	switch p.Kind {
+	case Missing:
+		return i18n.T("No IBM Cloud CLI configuration was found at '{{.Path}}'. Log in by running 'ibmcloud login', or 'ibmcloud login --sso' with a federated ID.", args)
+	case IsDirectory:
+		return i18n.T("'{{.Path}}' is a directory, not the IBM Cloud CLI configuration file. Move it aside, then log in by running 'ibmcloud login'.", args)
+	case Empty:
+		return i18n.T("The IBM Cloud CLI configuration '{{.Path}}' is empty. Log in by running 'ibmcloud login'.", args)
+	case Corrupt:
+		return i18n.T("The IBM Cloud CLI configuration '{{.Path}}' cannot be parsed ({{.Detail}}). It was left unchanged. Fix it, or move it aside and log in again by running 'ibmcloud login'.", args)
+	default:
+		return i18n.T("The IBM Cloud CLI configuration '{{.Path}}' cannot be read ({{.Detail}}). Check that it belongs to you and that you can read it.", args)
 	}
 }

@@ -24,6 +24,8 @@ const (
 	Timeout                          // IAM (or a lock holder) did not answer within the bound
 	BadAnswer                        // IAM's answer is not a usable token
 	ConfigUnwritable                 // refreshed tokens could not be saved
+	ConfigChanged                    // config.json changed during the refresh, so it was not saved
+	LockTimeout                      // another process held the refresh lock for too long
 )
 
 // Error is a failure to get a token. Its text says what went wrong and what to do; it never
@@ -69,9 +71,18 @@ func (e *Error) Error() string {
 	case ConfigUnwritable:
 		return T("The refreshed token could not be saved to '{{.Path}}': {{.Error}}. The next command refreshes it again.",
 			map[string]any{"Path": e.Path, "Error": clean(errText(e.Err))})
+	case ConfigChanged:
+		return T("The refreshed token was not saved: '{{.Path}}' changed meanwhile (a login or logout), and that session is kept.",
+			map[string]any{"Path": e.Path})
+	case LockTimeout:
+		return T("Another process refreshing the token held the lock on '{{.Path}}' for longer than {{.Bound}}. Try again.",
+			map[string]any{"Path": e.Path, "Bound": e.Bound.String()})
 	}
 	return T("An unexpected error occurred.")
 }
+
+// Unwrap returns the cause, such as the error of a failed save.
+func (e *Error) Unwrap() error { return e.Err }
 
 // Is lets callers test the kind with errors.Is(err, &session.Error{Kind: session.Refused}).
 func (e *Error) Is(target error) bool {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/authentication/iam"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/common/rest"
+
+	"github.com/kp-token/kp-token/commands/token"
 )
 
 // maxAttempts caps the tries of one refresh: a persistent outage should fail in seconds, not
@@ -25,7 +27,24 @@ const firstBackoff = 250 * time.Millisecond
 // exchange trades the refresh token at IAM with the SDK's client. It retries what another
 // try can fix (5xx, 429, a connection reset), waiting as IAM's Retry-After asks when it does,
 // for as long as the bound allows; it never retries a refusal.
-func (s *Source) exchange(ctx context.Context, endpoint, refresh string, bound time.Duration) (*iam.Token, error) {
+//
+// It returns the checked access token and the refresh token to keep.
+func (s *Source) exchange(ctx context.Context, endpoint, refresh string, bound time.Duration) (token.Token, string, error) {
+	answer, err := s.call(ctx, endpoint, refresh, bound)
+	if err != nil {
+		return token.Token{}, "", err
+	}
+	fresh, err := token.Parse(answer.AccessToken)
+	if err != nil {
+		return token.Token{}, "", &Error{Kind: BadAnswer, Endpoint: endpoint}
+	}
+	if answer.RefreshToken != "" {
+		refresh = answer.RefreshToken
+	}
+	return fresh, refresh, nil
+}
+
+func (s *Source) call(ctx context.Context, endpoint, refresh string, bound time.Duration) (*iam.Token, error) {
 	rec := &retryAfter{rt: s.transport()}
 	backoff := firstBackoff
 	for attempt := 1; ; attempt++ {
@@ -110,7 +129,7 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 		if secs < 0 {
 			return 0
 		}
-		return time.Duration(secs) * time.Second
+		return time.Duration(min(secs, 3600)) * time.Second // no overflow; any bound is shorter
 	}
 	if t, err := http.ParseTime(v); err == nil && t.After(now) {
 		return t.Sub(now)

@@ -91,16 +91,20 @@ func (s *Source) refresh(seen token.Token, o Options) (token.Token, error) {
 	}
 
 	// Single flight: whoever holds the lock refreshes; the others wait, then find the new token
-	// on disk and make no call.
-	unlock, err := cliconfig.LockRefresh(ctx, s.ConfigPath)
+	// on disk (or the holder's failure) and make no call.
+	lock, err := cliconfig.LockRefresh(ctx, s.ConfigPath)
 	switch {
 	case errors.Is(err, cliconfig.ErrLockTimeout):
-		return token.Token{}, &Error{Kind: Timeout, Endpoint: endpoint, Bound: bound}
+		return token.Token{}, &Error{Kind: LockTimeout, Path: s.ConfigPath, Bound: bound}
 	case err != nil:
-		// No lock file can be made (a read-only config directory): nothing can be saved
-		// either, so there is no write to serialise. Refresh alone; the save will warn.
+		// No lock file anywhere (neither beside config.json nor in the temporary directory):
+		// refresh alone rather than not at all.
+		lock = nil
 	default:
-		defer unlock()
+		defer lock.Unlock()
+		if e := failureSince(lock.Note(), start); e != nil {
+			return token.Token{}, e
+		}
 	}
 
 	onDisk, err := cliconfig.ReadTokens(s.ConfigPath)
@@ -108,9 +112,10 @@ func (s *Source) refresh(seen token.Token, o Options) (token.Token, error) {
 		return token.Token{}, err
 	}
 	if onDisk.Access != seen.Bearer() && onDisk.Access != "" {
-		// Someone refreshed while we waited: a token minted since we started is as good as ours.
-		if t, err := token.Parse(onDisk.Access); err == nil && t.ValidFor(o.MinValidity, s.now()) &&
-			(!o.Force || t.Claims.IssueAt.After(start.Add(-time.Minute))) {
+		// Someone refreshed while we waited. A token minted since we started is as good as a
+		// new one of ours, even for --refresh; otherwise it must be valid for long enough.
+		if t, err := token.Parse(onDisk.Access); err == nil &&
+			(t.Claims.IssueAt.After(start.Add(-time.Minute)) || !o.Force && t.ValidFor(o.MinValidity, s.now())) {
 			return t, nil
 		}
 	}
@@ -118,22 +123,21 @@ func (s *Source) refresh(seen token.Token, o Options) (token.Token, error) {
 		return token.Token{}, &Error{Kind: SessionExpired}
 	}
 
-	answer, err := s.exchange(ctx, endpoint, onDisk.Refresh, bound)
+	fresh, newRefresh, err := s.exchange(ctx, endpoint, onDisk.Refresh, bound)
+	if lock != nil {
+		lock.SetNote(failureNote(err, s.now()))
+	}
 	if err != nil {
 		return token.Token{}, err
 	}
-	fresh, err := token.Parse(answer.AccessToken)
-	if err != nil {
-		return token.Token{}, &Error{Kind: BadAnswer, Endpoint: endpoint}
-	}
-	newRefresh := answer.RefreshToken
-	if newRefresh == "" {
-		newRefresh = onDisk.Refresh
-	}
-	saveErr := cliconfig.SaveTokens(ctx, s.ConfigPath, cliconfig.Tokens{Access: fresh.Bearer(), Refresh: newRefresh}, s.now())
+	saveErr := cliconfig.SaveTokens(ctx, s.ConfigPath, onDisk, cliconfig.Tokens{Access: fresh.Bearer(), Refresh: newRefresh}, s.now())
 	if saveErr != nil && s.Warn != nil {
 		// The token is good; only the next run loses it. Say so once and carry on.
-		s.Warn(&Error{Kind: ConfigUnwritable, Path: s.ConfigPath, Err: saveErr})
+		kind := ConfigUnwritable
+		if errors.Is(saveErr, cliconfig.ErrChanged) {
+			kind = ConfigChanged
+		}
+		s.Warn(&Error{Kind: kind, Path: s.ConfigPath, Err: saveErr})
 	}
 	return fresh, nil
 }
@@ -173,12 +177,13 @@ func classify(err error, endpoint string, bound time.Duration) error {
 		invalid  *authentication.InvalidTokenError
 		expired  *authentication.RefreshTokenExpiryError
 		inactive *authentication.SessionInactiveError
+		external authentication.ExternalAuthenticationError
 		server   *authentication.ServerError
 		resp     *rest.ErrorResponse
 		netErr   net.Error
 	)
 	switch {
-	case errors.As(err, &invalid), errors.As(err, &expired), errors.As(err, &inactive):
+	case errors.As(err, &invalid), errors.As(err, &expired), errors.As(err, &inactive), errors.As(err, &external):
 		e.Kind = SessionExpired
 	case errors.As(err, &server):
 		e.Status, e.Code, e.Message = server.StatusCode, server.ErrorCode, server.Description
