@@ -25,6 +25,16 @@ const Namespace = "kp-token"
 // TokenSource hands out checked access tokens (session.Source in the binary).
 type TokenSource interface {
 	Token(session.Options) (token.Token, error)
+	Describe() session.Info
+}
+
+// getToken opens the source and asks it for a token.
+func getToken(open func() (TokenSource, error), o session.Options) (token.Token, error) {
+	src, err := open()
+	if err != nil {
+		return token.Token{}, err
+	}
+	return src.Token(o)
 }
 
 // Deps are what commands need from the outside world.
@@ -52,7 +62,7 @@ func NewRoot(d *Deps) *cobra.Command {
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.SetHelpFunc(func(c *cobra.Command, _ []string) { writeHelp(c.OutOrStdout(), c) })
-	root.AddCommand(NewCmdEnv(d, nil))
+	root.AddCommand(NewCmdEnv(d, nil), NewCmdPrint(d, nil), NewCmdShow(d, nil), NewCmdExec(d, nil))
 	for _, c := range root.Commands() {
 		c.Flags().SortFlags = false
 	}
@@ -82,6 +92,10 @@ func Execute(d *Deps, args []string) int {
 		return 1
 	}
 	Failed(d.Stderr, describe(err))
+	var se *statusError
+	if errors.As(err, &se) {
+		return se.code
+	}
 	return 1
 }
 
@@ -109,7 +123,8 @@ func isCobraUsageError(err error) bool {
 func describe(err error) string {
 	var se *session.Error
 	var p *cliconfig.Problem
-	if errors.As(err, &se) || errors.As(err, &p) {
+	var st *statusError
+	if errors.As(err, &se) || errors.As(err, &p) || errors.As(err, &st) {
 		return err.Error()
 	}
 	return i18n.T("An unexpected error occurred: {{.Error}}", map[string]any{"Error": err.Error()})

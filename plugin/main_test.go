@@ -135,6 +135,16 @@ func TestSendMetadataPassesTheSDKChecker(t *testing.T) {
 	for _, c := range md.Commands {
 		byName[c.Name] = c
 	}
+	var names []string
+	for _, c := range md.Commands {
+		names = append(names, c.Name)
+		assert.NotEmpty(t, c.Description)
+		assert.True(t, strings.HasPrefix(c.Usage, "ibmcloud kp-token "+c.Name), c.Usage)
+	}
+	assert.ElementsMatch(t, []string{"env", "print", "show", "exec"}, names)
+	assert.Equal(t, "ibmcloud kp-token exec [--name NAME] [--no-bearer] [--min-validity DURATION] [--refresh] -- COMMAND [ARG...]", byName["exec"].Usage)
+	assert.Equal(t, "ibmcloud kp-token print [--no-bearer] [--output FORMAT] [--min-validity DURATION] [--refresh]", byName["print"].Usage)
+	assert.Equal(t, "ibmcloud kp-token show [--output FORMAT] [--min-validity DURATION] [--refresh]", byName["show"].Usage)
 	env, ok := byName["env"]
 	require.True(t, ok)
 	assert.Equal(t, "ibmcloud kp-token env [--no-bearer] [--name NAME] [--min-validity DURATION] [--refresh] [--unset]", env.Usage)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -44,7 +45,7 @@ func JWT(c Claims) string {
 	}
 	header := map[string]any{"kid": "20260101", "alg": "RS256"}
 	payload := map[string]any{
-		"iam_id": c.IAMID, "id": c.IAMID, "realmid": "IBMid", "sub": c.Email, "email": c.Email,
+		"iam_id": c.IAMID, "id": c.IAMID, "realmid": "IBMid", "sub": subject(c), "email": c.Email,
 		"name": "Jane Doe", "given_name": "Jane", "family_name": "Doe",
 		"account": map[string]any{"bss": c.Account, "valid": true},
 		"iat":     c.IssuedAt.Unix(), "exp": c.ExpiresAt.Unix(),
@@ -206,4 +207,13 @@ func Hang(_ http.ResponseWriter, r *http.Request) {
 	case <-r.Context().Done():
 	case <-time.After(time.Minute):
 	}
+}
+
+// subject is the sub claim: the email for a user, the ID without its "iam-" prefix for a
+// service ID or a trusted profile, as IAM writes them.
+func subject(c Claims) string {
+	if c.SubType == "" {
+		return c.Email
+	}
+	return strings.TrimPrefix(c.IAMID, "iam-")
 }

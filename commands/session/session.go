@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/authentication"
+	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/models"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/common/rest"
 
 	"github.com/kp-token/kp-token/commands/cliconfig"
@@ -23,11 +24,14 @@ import (
 // shell profile never hangs.
 const DefaultBound = 30 * time.Second
 
-// Context is the part of the SDK's plugin.PluginContext a session reads.
+// Context is the part of the SDK's config a session reads: plugin.PluginContext and the
+// core_config repository both provide it.
 type Context interface {
 	IAMToken() string
 	IAMRefreshToken() string
 	IAMEndpoint() string
+	IsPrivateEndpointEnabled() bool
+	CurrentRegion() models.Region
 	HTTPTimeout() int
 }
 
@@ -82,10 +86,7 @@ func (s *Source) refresh(seen token.Token, o Options) (token.Token, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), bound)
 	defer cancel()
 
-	endpoint := s.getenv("IAM_ENDPOINT")
-	if endpoint == "" {
-		endpoint = s.Context.IAMEndpoint()
-	}
+	endpoint, _ := s.endpoint()
 	if endpoint == "" {
 		return token.Token{}, &Error{Kind: NoEndpoint}
 	}
@@ -140,6 +141,39 @@ func (s *Source) refresh(seen token.Token, o Options) (token.Token, error) {
 		s.Warn(&Error{Kind: kind, Path: s.ConfigPath, Err: saveErr})
 	}
 	return fresh, nil
+}
+
+// Endpoint sources, as Info reports them.
+const (
+	EndpointFromEnv = "IAM_ENDPOINT"
+	EndpointPrivate = "private"
+	EndpointPublic  = "public"
+)
+
+// endpoint is where refreshes go: $IAM_ENDPOINT as the SDK honours it, else the SDK's choice
+// (the private endpoint when the CLI targets private endpoints).
+func (s *Source) endpoint() (url, source string) {
+	if e := s.getenv("IAM_ENDPOINT"); e != "" {
+		return e, EndpointFromEnv
+	}
+	if s.Context.IsPrivateEndpointEnabled() {
+		return s.Context.IAMEndpoint(), EndpointPrivate
+	}
+	return s.Context.IAMEndpoint(), EndpointPublic
+}
+
+// Info describes the session without its secrets.
+type Info struct {
+	RefreshToken   bool   // a refresh token is held
+	Endpoint       string // where refreshes go
+	EndpointSource string // EndpointFromEnv, EndpointPrivate or EndpointPublic
+	Region         string // the targeted region
+}
+
+// Describe returns what can be said of the session without a network call.
+func (s *Source) Describe() Info {
+	url, source := s.endpoint()
+	return Info{RefreshToken: s.Context.IAMRefreshToken() != "", Endpoint: url, EndpointSource: source, Region: s.Context.CurrentRegion().Name}
 }
 
 func deadline(ctx context.Context) time.Time {

@@ -40,6 +40,14 @@ func Parse(value string) (Token, error) {
 // Bearer returns the value with its "Bearer " prefix.
 func (t Token) Bearer() string { return BearerPrefix + t.JWT }
 
+// Value is the token as printed: with the Bearer prefix, or the bare JWT.
+func (t Token) Value(bearer bool) string {
+	if bearer {
+		return t.Bearer()
+	}
+	return t.JWT
+}
+
 // ValidFor reports whether the token is still valid for at least d after now. A token without
 // an exp claim, or whose claims do not decode, is treated as expired.
 func (t Token) ValidFor(d time.Duration, now time.Time) bool {

@@ -1,0 +1,124 @@
+package commands
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"os/exec"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kp-token/kp-token/i18n"
+)
+
+// ExecOptions are the inputs of `kp-token exec`.
+type ExecOptions struct {
+	Name     string
+	NoBearer bool
+	Freshness
+	Command []string
+
+	Tokens  func() (TokenSource, error)
+	Environ func() []string
+	// Run replaces the process with the command (see execProcess); tests substitute it.
+	Run func(path string, argv, env []string) error
+}
+
+// NewCmdExec builds `exec`: run one command with the token in its environment, leaving the
+// shell's own environment alone (aws-vault's exec is the model).
+func NewCmdExec(d *Deps, runF func(*ExecOptions) error) *cobra.Command {
+	o := &ExecOptions{Tokens: d.Tokens, Environ: os.Environ, Run: execProcess}
+	cmd := &cobra.Command{
+		Use:   "exec",
+		Short: i18n.T("Run a command with the IAM access token in its environment."),
+		Example: "  ibmcloud kp-token exec -- ./list-keys.sh\n" +
+			"  ibmcloud kp-token exec --name KP_TOKEN --no-bearer -- terraform apply",
+		Annotations: map[string]string{"args": "-- COMMAND [ARG...]"},
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageErrorf(i18n.T("Name the command to run after '--'."))
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			o.Command = args
+			if runF != nil {
+				return runF(o)
+			}
+			return runExec(o)
+		},
+	}
+	// Everything after the command belongs to it, flags included.
+	cmd.Flags().SetInterspersed(false)
+	fs := cmd.Flags()
+	registerName(fs, &o.Name)
+	registerNoBearer(fs, &o.NoBearer)
+	o.Freshness.register(fs)
+	return cmd
+}
+
+func runExec(o *ExecOptions) error {
+	if err := checkName(o.Name); err != nil {
+		return err
+	}
+	opts, err := o.options()
+	if err != nil {
+		return err
+	}
+	// Find the command before asking for a token: a typo should not cost a refresh.
+	path, err := exec.LookPath(o.Command[0])
+	if err != nil {
+		return notRunnable(o.Command[0], err)
+	}
+	t, err := getToken(o.Tokens, opts)
+	if err != nil {
+		return err
+	}
+	env := withVar(o.Environ(), o.Name, t.Value(!o.NoBearer))
+	if err := o.Run(path, o.Command, env); err != nil {
+		return notRunnable(o.Command[0], err)
+	}
+	return nil
+}
+
+// withVar is env with NAME set to value, every earlier NAME removed.
+func withVar(env []string, name, value string) []string {
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, name+"=") {
+			out = append(out, kv)
+		}
+	}
+	return append(out, name+"="+value)
+}
+
+// notRunnable is the shell's convention: 127 when the command is not found, 126 when it is
+// found but cannot be run.
+func notRunnable(name string, err error) error {
+	args := map[string]any{"Command": printable(name)}
+	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
+		return &statusError{127, i18n.T("Command '{{.Command}}' not found. Check its name and your PATH.", args)}
+	}
+	return &statusError{126, i18n.T("Command '{{.Command}}' cannot be run: {{.Error}}.", map[string]any{"Command": printable(name), "Error": errorText(err)})}
+}
+
+// statusError is a failure with its own exit status.
+type statusError struct {
+	code int
+	msg  string
+}
+
+func (e *statusError) Error() string { return e.msg }
+
+func errorText(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	var ee *exec.Error
+	if errors.As(err, &ee) {
+		return ee.Err.Error()
+	}
+	return err.Error()
+}

@@ -1,0 +1,77 @@
+package commands
+
+import (
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/kp-token/kp-token/commands/session"
+	"github.com/kp-token/kp-token/commands/shell"
+	"github.com/kp-token/kp-token/i18n"
+)
+
+// DefaultName is the variable IBM's Key Protect and Hyper Protect Crypto Services docs use.
+const DefaultName = "ACCESS_TOKEN"
+
+// DefaultMinValidity is how long a token must still live to be handed out unrefreshed.
+const DefaultMinValidity = 5 * time.Minute
+
+// TokenLifetime is how long IAM access tokens live: no token can be valid for longer.
+const TokenLifetime = time.Hour
+
+// Freshness holds the flags every command that hands out a token shares: how fresh it must be.
+type Freshness struct {
+	MinValidity time.Duration
+	Refresh     bool
+}
+
+func (f *Freshness) register(fs *pflag.FlagSet) {
+	fs.DurationVar(&f.MinValidity, "min-validity", DefaultMinValidity, i18n.T("Refresh the token first when it expires within this duration, such as 10m. The default is 5m."))
+	setValueName(fs, "min-validity", "DURATION")
+	fs.BoolVar(&f.Refresh, "refresh", false, i18n.T("Refresh the token first, whatever its expiry, for a full hour."))
+}
+
+func (f *Freshness) options() (session.Options, error) {
+	if f.MinValidity < 0 || f.MinValidity >= TokenLifetime {
+		return session.Options{}, usageErrorf(i18n.T("--min-validity must be at least 0 and less than 1h, the life of an IAM access token."))
+	}
+	return session.Options{MinValidity: f.MinValidity, Force: f.Refresh}, nil
+}
+
+// registerNoBearer adds --no-bearer.
+func registerNoBearer(fs *pflag.FlagSet, v *bool) {
+	fs.BoolVar(v, "no-bearer", false, i18n.T("Print the token without the 'Bearer ' prefix."))
+}
+
+// registerName adds --name.
+func registerName(fs *pflag.FlagSet, v *string) {
+	fs.StringVar(v, "name", DefaultName, i18n.T("Name of the variable to set. The default is ACCESS_TOKEN."))
+	setValueName(fs, "name", "NAME")
+}
+
+func checkName(name string) error {
+	if !shell.ValidName(name) {
+		return usageErrorf(i18n.T("'{{.Name}}' is not a valid variable name. Use letters, digits and underscores, not starting with a digit.",
+			map[string]any{"Name": printable(name)}))
+	}
+	return nil
+}
+
+// registerOutput adds --output FORMAT; JSON is the one machine format, as in the CLI.
+func registerOutput(fs *pflag.FlagSet, v *string) {
+	fs.StringVar(v, "output", "", i18n.T("Specify output format, only JSON is supported."))
+	setValueName(fs, "output", "FORMAT")
+}
+
+// wantJSON checks --output: empty for text, json (any case) for JSON.
+func wantJSON(output string) (bool, error) {
+	switch strings.ToLower(output) {
+	case "":
+		return false, nil
+	case "json":
+		return true, nil
+	}
+	return false, usageErrorf(i18n.T("'{{.Format}}' is not a supported output format. The supported format is JSON.",
+		map[string]any{"Format": printable(output)}))
+}

@@ -1,0 +1,86 @@
+package commands
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kp-token/kp-token/i18n"
+)
+
+// PrintOptions are the inputs of `kp-token print`.
+type PrintOptions struct {
+	NoBearer bool
+	Output   string
+	Freshness
+
+	Out    io.Writer
+	Tokens func() (TokenSource, error)
+	Now    func() time.Time
+}
+
+// NewCmdPrint builds `print`: the bare token, for one command's header.
+func NewCmdPrint(d *Deps, runF func(*PrintOptions) error) *cobra.Command {
+	o := &PrintOptions{Out: d.Stdout, Tokens: d.Tokens, Now: time.Now}
+	cmd := &cobra.Command{
+		Use:   "print",
+		Short: i18n.T("Print the IAM access token alone, for use in one command."),
+		Example: "  curl -H \"Authorization: $(ibmcloud kp-token print)\" https://us-south.kms.cloud.ibm.com/api/v2/keys\n" +
+			"  ibmcloud kp-token print --output json",
+		Args: cobra.NoArgs,
+		RunE: func(_ *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(o)
+			}
+			return runPrint(o)
+		},
+	}
+	fs := cmd.Flags()
+	registerNoBearer(fs, &o.NoBearer)
+	registerOutput(fs, &o.Output)
+	o.Freshness.register(fs)
+	cmd.MarkFlagsMutuallyExclusive("no-bearer", "output")
+	return cmd
+}
+
+// TokenJSON is print's --output json: the fields of IAM's own token response, never the
+// refresh token.
+type TokenJSON struct {
+	AccessToken string `json:"access_token"`
+	TokenType   string `json:"token_type"`
+	Expiration  int64  `json:"expiration"`
+	ExpiresIn   int64  `json:"expires_in"`
+}
+
+func runPrint(o *PrintOptions) error {
+	asJSON, err := wantJSON(o.Output)
+	if err != nil {
+		return err
+	}
+	opts, err := o.options()
+	if err != nil {
+		return err
+	}
+	t, err := getToken(o.Tokens, opts)
+	if err != nil {
+		return err
+	}
+	if !asJSON {
+		_, err = fmt.Fprintln(o.Out, t.Value(!o.NoBearer))
+		return err
+	}
+	b, err := json.MarshalIndent(TokenJSON{
+		AccessToken: t.JWT,
+		TokenType:   "Bearer",
+		Expiration:  t.Expiry.Unix(),
+		ExpiresIn:   int64(t.Expiry.Sub(o.Now()) / time.Second),
+	}, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(o.Out, string(b))
+	return err
+}

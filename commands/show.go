@@ -1,0 +1,197 @@
+package commands
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/fatih/color"
+	"github.com/spf13/cobra"
+
+	"github.com/kp-token/kp-token/commands/session"
+	"github.com/kp-token/kp-token/commands/token"
+	"github.com/kp-token/kp-token/i18n"
+)
+
+// ShowOptions are the inputs of `kp-token show`.
+type ShowOptions struct {
+	Output string
+	Freshness
+
+	Out    io.Writer
+	Tokens func() (TokenSource, error)
+	Now    func() time.Time
+}
+
+// NewCmdShow builds `show`: who the session is and how long its token has left.
+func NewCmdShow(d *Deps, runF func(*ShowOptions) error) *cobra.Command {
+	o := &ShowOptions{Out: d.Stdout, Tokens: d.Tokens, Now: time.Now}
+	cmd := &cobra.Command{
+		Use:     "show",
+		Short:   i18n.T("Show who the session is and how long its token is valid."),
+		Example: "  ibmcloud kp-token show\n  ibmcloud kp-token show --output json",
+		Args:    cobra.NoArgs,
+		RunE: func(_ *cobra.Command, _ []string) error {
+			if runF != nil {
+				return runF(o)
+			}
+			return runShow(o)
+		},
+	}
+	fs := cmd.Flags()
+	registerOutput(fs, &o.Output)
+	o.Freshness.register(fs)
+	return cmd
+}
+
+// Subject types, as show reports them.
+const (
+	SubjectUser           = "user"
+	SubjectServiceID      = "service_id"
+	SubjectTrustedProfile = "trusted_profile"
+)
+
+// SessionJSON is show's --output json. Keys are stable; times are Unix seconds. It holds no
+// token of any kind.
+type SessionJSON struct {
+	SubjectType      string `json:"subject_type"`
+	Subject          string `json:"subject"`
+	Name             string `json:"name"`
+	Email            string `json:"email"`
+	IAMID            string `json:"iam_id"`
+	AccountID        string `json:"account_id"`
+	IssuedAt         int64  `json:"issued_at"`
+	ExpiresAt        int64  `json:"expires_at"`
+	ExpiresIn        int64  `json:"expires_in"`
+	RefreshTokenHeld bool   `json:"refresh_token_held"`
+	IAMEndpoint      string `json:"iam_endpoint"`
+	IAMEndpointType  string `json:"iam_endpoint_type"`
+	Region           string `json:"region"`
+}
+
+func describeSession(t token.Token, info session.Info, now time.Time) SessionJSON {
+	c := t.Claims
+	kind := SubjectUser
+	switch c.SubjectType {
+	case "ServiceId":
+		kind = SubjectServiceID
+	case "Profile":
+		kind = SubjectTrustedProfile
+	}
+	return SessionJSON{
+		SubjectType: kind, Subject: c.Subject, Name: c.Fullname, Email: c.UserEmail,
+		IAMID: c.IAMID, AccountID: c.Accounts.AccountID,
+		IssuedAt: c.IssueAt.Unix(), ExpiresAt: t.Expiry.Unix(), ExpiresIn: int64(t.Expiry.Sub(now) / time.Second),
+		RefreshTokenHeld: info.RefreshToken, IAMEndpoint: info.Endpoint, IAMEndpointType: info.EndpointSource,
+		Region: info.Region,
+	}
+}
+
+func runShow(o *ShowOptions) error {
+	asJSON, err := wantJSON(o.Output)
+	if err != nil {
+		return err
+	}
+	opts, err := o.options()
+	if err != nil {
+		return err
+	}
+	src, err := o.Tokens()
+	if err != nil {
+		return err
+	}
+	t, err := src.Token(opts)
+	if err != nil {
+		return err
+	}
+	now := o.Now()
+	s := describeSession(t, src.Describe(), now)
+	if asJSON {
+		b, err := json.MarshalIndent(s, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(o.Out, string(b))
+		return err
+	}
+	return writeSession(o.Out, s, t, now)
+}
+
+func writeSession(w io.Writer, s SessionJSON, t token.Token, now time.Time) error {
+	entity := func(v string) string {
+		if v == "" {
+			return "-"
+		}
+		return paint(w, entityStyle, v)
+	}
+	var rows [][2]string
+	switch s.SubjectType {
+	case SubjectServiceID:
+		rows = append(rows, [2]string{i18n.T("Service ID"), entity(s.Name) + " (" + s.Subject + ")"})
+	case SubjectTrustedProfile:
+		rows = append(rows, [2]string{i18n.T("Trusted profile"), entity(s.Name) + " (" + s.Subject + ")"})
+	default:
+		rows = append(rows, [2]string{i18n.T("Name"), entity(s.Name)}, [2]string{i18n.T("Email"), entity(s.Email)})
+	}
+	yes := i18n.T("no")
+	if s.RefreshTokenHeld {
+		yes = i18n.T("yes")
+	}
+	endpointType := map[string]string{
+		session.EndpointPublic:  i18n.T("public"),
+		session.EndpointPrivate: i18n.T("private"),
+		session.EndpointFromEnv: i18n.T("from IAM_ENDPOINT"),
+	}[s.IAMEndpointType]
+	region := s.Region
+	if region == "" {
+		region = i18n.T("none targeted")
+	}
+	rows = append(rows,
+		[2]string{i18n.T("IAM ID"), s.IAMID},
+		[2]string{i18n.T("Account ID"), entity(s.AccountID)},
+		[2]string{i18n.T("Issued at"), stamp(t.Claims.IssueAt)},
+		[2]string{i18n.T("Expires at"), stamp(t.Expiry)},
+		[2]string{i18n.T("Time left"), timeLeft(t.Expiry.Sub(now))},
+		[2]string{i18n.T("Refresh token"), yes},
+		[2]string{i18n.T("IAM endpoint"), s.IAMEndpoint + " (" + endpointType + ")"},
+		[2]string{i18n.T("Region"), region},
+	)
+	width := 0
+	for _, r := range rows {
+		width = max(width, len([]rune(r[0])))
+	}
+	var b strings.Builder
+	for _, r := range rows {
+		pad := strings.Repeat(" ", width-len([]rune(r[0]))+3)
+		b.WriteString(paint(w, headerStyle, r[0]) + pad + r[1] + "\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+var (
+	headerStyle = color.New(color.Bold)
+	entityStyle = color.New(color.FgCyan, color.Bold)
+)
+
+// stamp is a time in the user's zone and in UTC.
+func stamp(t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return t.Local().Format("2006-01-02 15:04:05 MST") + " (" + t.UTC().Format("2006-01-02 15:04:05 UTC") + ")"
+}
+
+func timeLeft(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return i18n.T("expired")
+	case d < time.Minute:
+		return i18n.T("less than a minute")
+	case d < 2*time.Minute:
+		return i18n.T("1 minute")
+	}
+	return i18n.T("{{.Minutes}} minutes", map[string]any{"Minutes": int(d / time.Minute)})
+}
