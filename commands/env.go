@@ -3,6 +3,8 @@ package commands
 import (
 	"fmt"
 	"io"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -12,8 +14,11 @@ import (
 
 // EnvOptions are the inputs of `kp-token env`.
 type EnvOptions struct {
-	Name     string
-	NoBearer bool
+	Name       string
+	NoBearer   bool
+	Shell      string
+	NoExport   bool
+	WithExpiry bool
 	Freshness
 	Unset bool
 
@@ -41,6 +46,10 @@ func NewCmdEnv(d *Deps, runF func(*EnvOptions) error) *cobra.Command {
 	fs := cmd.Flags()
 	registerNoBearer(fs, &o.NoBearer)
 	registerName(fs, &o.Name)
+	fs.StringVar(&o.Shell, "shell", "sh", i18n.T("Shell to print for: sh (also bash, zsh, ksh, dash), fish, csh, tcsh, powershell, pwsh or cmd. The default is sh."))
+	setValueName(fs, "shell", "SHELL")
+	fs.BoolVar(&o.NoExport, "no-export", false, i18n.T("Set a shell variable without exporting it to the environment."))
+	fs.BoolVar(&o.WithExpiry, "with-expiry", false, i18n.T("Also set NAME_EXPIRES_AT to the token's expiry in Unix seconds."))
 	o.Freshness.register(fs)
 	fs.BoolVar(&o.Unset, "unset", false, i18n.T("Print a command that unsets the variable instead."))
 	cmd.MarkFlagsMutuallyExclusive("unset", "refresh")
@@ -53,19 +62,49 @@ func runEnv(o *EnvOptions) error {
 	if err := checkName(o.Name); err != nil {
 		return err
 	}
+	dialect, err := shell.ParseDialect(o.Shell)
+	if err != nil {
+		return usageErrorf(i18n.T("'{{.Shell}}' is not a shell env knows. Use one of: {{.Names}}.",
+			map[string]any{"Shell": printable(o.Shell), "Names": strings.Join(shell.Names(), ", ")}))
+	}
 	opts, err := o.options()
 	if err != nil {
 		return err
 	}
+	names := []string{o.Name}
+	if o.WithExpiry {
+		names = append(names, o.Name+"_EXPIRES_AT")
+	}
+	var lines []string
 	if o.Unset {
-		_, err := fmt.Fprintln(o.Out, shell.Unset(o.Name))
-		return err
+		for _, n := range names {
+			line, err := dialect.Unset(n, !o.NoExport)
+			if err != nil {
+				return err
+			}
+			lines = append(lines, line)
+		}
+	} else {
+		t, err := getToken(o.Tokens, opts)
+		if err != nil {
+			return err
+		}
+		values := []string{t.Value(!o.NoBearer), strconv.FormatInt(t.Expiry.Unix(), 10)}
+		for i, n := range names {
+			line, err := dialect.Set(n, values[i], !o.NoExport)
+			if err != nil {
+				return err
+			}
+			lines = append(lines, line)
+		}
 	}
-	t, err := getToken(o.Tokens, opts)
-	if err != nil {
-		return err
+	// All lines or none: nothing is written until every one is ready. csh's eval "`…`" turns
+	// newlines into spaces, so its commands share one line.
+	sep := "\n"
+	if dialect == shell.Csh {
+		sep = "; "
 	}
-	_, err = fmt.Fprintln(o.Out, shell.Export(o.Name, t.Value(!o.NoBearer)))
+	_, err = io.WriteString(o.Out, strings.Join(lines, sep)+"\n")
 	return err
 }
 

@@ -62,7 +62,7 @@ func NewRoot(d *Deps) *cobra.Command {
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.SetHelpFunc(func(c *cobra.Command, _ []string) { writeHelp(c.OutOrStdout(), c) })
-	root.AddCommand(NewCmdEnv(d, nil), NewCmdPrint(d, nil), NewCmdShow(d, nil), NewCmdExec(d, nil))
+	root.AddCommand(NewCmdEnv(d, nil), NewCmdPrint(d, nil), NewCmdShow(d, nil), NewCmdExec(d, nil), NewCmdHook(d, nil))
 	for _, c := range root.Commands() {
 		c.Flags().SortFlags = false
 	}

@@ -1,0 +1,138 @@
+package commands
+
+import (
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kp-token/kp-token/commands/shell"
+	"github.com/kp-token/kp-token/i18n"
+)
+
+//go:embed hooks/bash.sh hooks/zsh.zsh hooks/fish.fish
+var hookScripts embed.FS
+
+var hookFiles = map[string]string{"bash": "hooks/bash.sh", "zsh": "hooks/zsh.zsh", "fish": "hooks/fish.fish"}
+
+// HookOptions are the inputs of `kp-token hook`.
+type HookOptions struct {
+	Shell       string
+	Name        string
+	NoBearer    bool
+	MinValidity Freshness
+
+	Out        io.Writer
+	Executable func() (string, error)
+}
+
+// NewCmdHook builds `hook`: code for a shell profile that keeps a long-lived shell supplied with
+// a live token.
+func NewCmdHook(d *Deps, runF func(*HookOptions) error) *cobra.Command {
+	o := &HookOptions{Out: d.Stdout, Executable: os.Executable}
+	cmd := &cobra.Command{
+		Use:   "hook",
+		Short: i18n.T("Print shell profile code that keeps the IAM access token fresh."),
+		Example: "  eval \"$(ibmcloud kp-token hook bash)\"      # ~/.bashrc\n" +
+			"  eval \"$(ibmcloud kp-token hook zsh)\"       # ~/.zshrc\n" +
+			"  ibmcloud kp-token hook fish | source        # ~/.config/fish/config.fish",
+		Annotations: map[string]string{"args": "(bash | zsh | fish)"},
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return usageErrorf(i18n.T("Name one shell: bash, zsh or fish."))
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			o.Shell = args[0]
+			if runF != nil {
+				return runF(o)
+			}
+			return runHook(o)
+		},
+	}
+	fs := cmd.Flags()
+	registerName(fs, &o.Name)
+	registerNoBearer(fs, &o.NoBearer)
+	fs.DurationVar(&o.MinValidity.MinValidity, "min-validity", DefaultMinValidity, i18n.T("Refresh the token first when it expires within this duration, such as 10m. The default is 5m."))
+	setValueName(fs, "min-validity", "DURATION")
+	return cmd
+}
+
+func runHook(o *HookOptions) error {
+	file, ok := hookFiles[o.Shell]
+	if !ok {
+		return usageErrorf(i18n.T("'{{.Shell}}' is not a shell the hook supports. Use bash, zsh or fish.", map[string]any{"Shell": printable(o.Shell)}))
+	}
+	if err := checkName(o.Name); err != nil {
+		return err
+	}
+	if _, err := o.MinValidity.options(); err != nil {
+		return err
+	}
+	// The hook runs this very binary, not `ibmcloud`: it skips the CLI's start-up at every refresh.
+	bin, err := o.Executable()
+	if err != nil {
+		return err
+	}
+	if resolved, err := filepath.EvalSymlinks(bin); err == nil {
+		bin = resolved
+	}
+	script, err := hookScripts.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	flags := ""
+	if o.NoBearer {
+		flags = "--no-bearer"
+	}
+	stamp, err := stampPath(bin, o.Name)
+	if err != nil {
+		return err
+	}
+	dialect := shell.POSIX
+	if o.Shell == "fish" {
+		dialect = shell.Fish
+	}
+	quotedBin, err := dialect.Quote(bin)
+	if err != nil {
+		return err
+	}
+	quotedStamp, err := dialect.Quote(stamp)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(o.Out, strings.NewReplacer(
+		"__BIN__", quotedBin,
+		"__NAME__", o.Name,
+		"__MIN__", strconv.Itoa(int(o.MinValidity.MinValidity.Seconds())),
+		"__FLAGS__", flags,
+		"__STAMP__", quotedStamp,
+	).Replace(string(script)))
+	return err
+}
+
+// stampPath is fish's clock: a file in the user's own runtime or cache directory whose age
+// says how long ago the token was fetched.
+func stampPath(bin, name string) (string, error) {
+	base := os.Getenv("XDG_RUNTIME_DIR")
+	if base == "" {
+		var err error
+		if base, err = os.UserCacheDir(); err != nil {
+			return "", fmt.Errorf("no directory for the hook's stamp file: %w", err)
+		}
+	}
+	dir := filepath.Join(base, "kp-token")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(bin + "\x00" + name + "\x00" + os.Getenv("IBMCLOUD_HOME") + os.Getenv("IBMCLOUD_CONFIG_HOME")))
+	return filepath.Join(dir, "hook-"+hex.EncodeToString(sum[:6])+".stamp"), nil
+}

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"fmt"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kp-token/kp-token/commands/iamtest"
+)
+
+// tmuxShell is an interactive shell in a detached tmux session, typed into with send-keys.
+type tmuxShell struct {
+	t      *testing.T
+	socket string
+	env    []string
+}
+
+func startTmux(t *testing.T, env []string, argv ...string) *tmuxShell {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("tmux is not installed; .ci/run must install it")
+		}
+		t.Skip("tmux is not installed")
+	}
+	ts := &tmuxShell{t: t, socket: fmt.Sprintf("kp-token-test-%d-%d", os.Getpid(), time.Now().UnixNano()), env: env}
+	ts.tmux(append([]string{"new-session", "-d", "-x", "200", "-y", "50", "-s", "t"}, argv...)...)
+	t.Cleanup(func() { _ = exec.Command("tmux", "-L", ts.socket, "kill-server").Run() })
+	return ts
+}
+
+func (ts *tmuxShell) tmux(args ...string) string {
+	ts.t.Helper()
+	cmd := exec.Command("tmux", append([]string{"-L", ts.socket, "-f", "/dev/null"}, args...)...)
+	cmd.Env = ts.env
+	out, err := cmd.CombinedOutput()
+	require.NoError(ts.t, err, "tmux %v: %s", args, out)
+	return string(out)
+}
+
+// typeLine types a command line and Enter.
+func (ts *tmuxShell) typeLine(line string) {
+	ts.tmux("send-keys", "-t", "t", "-l", line)
+	ts.tmux("send-keys", "-t", "t", "Enter")
+}
+
+// value has the shell write $name to a file and returns it ("" when unset).
+func (ts *tmuxShell) value(dir, name string) string {
+	ts.t.Helper()
+	out := filepath.Join(dir, fmt.Sprintf("value-%d", time.Now().UnixNano()))
+	ts.typeLine(fmt.Sprintf(`printf '%%s' "$%s" > %s.tmp; mv %s.tmp %s`, name, out, out, out))
+	var b []byte
+	require.Eventually(ts.t, func() bool {
+		var err error
+		b, err = os.ReadFile(out)
+		return err == nil
+	}, 20*time.Second, 20*time.Millisecond, "the shell answers; screen:\n%s", ts.screen())
+	return string(b)
+}
+
+func (ts *tmuxShell) screen() string { return ts.tmux("capture-pane", "-p", "-t", "t", "-S", "-200") }
+
+// The hook in real interactive shells: the token is exported at once, a fresh token starts
+// no process at the prompt, a token due for refresh is replaced at the next prompt, and a
+// failing refresh leaves a usable shell with the variable unset and one warning.
+func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
+	for _, tc := range []struct {
+		shell    string
+		argv     []string
+		userHook string // the user's own prompt handler, which must keep running
+		flags    []string
+		name     string
+		bearer   bool
+	}{
+		{"bash", []string{"bash", "--norc", "--noprofile", "-i"}, `PROMPT_COMMAND='echo p >> %s'`, nil, "ACCESS_TOKEN", true},
+		{"zsh", []string{"zsh", "-f", "-i"}, `precmd() { echo p >> %s }`, []string{"--name", "KP_TOKEN", "--no-bearer"}, "KP_TOKEN", false},
+		{"fish", []string{"fish", "--no-config", "-i"}, `function user_prompt --on-event fish_prompt; echo p >> %s; end`, nil, "ACCESS_TOKEN", true},
+	} {
+		t.Run(tc.shell, func(t *testing.T) {
+			t.Parallel()
+			if _, err := exec.LookPath(tc.shell); err != nil {
+				if os.Getenv("CI") == "true" {
+					t.Fatalf("%s is not installed; .ci/run must install it", tc.shell)
+				}
+				t.Skipf("%s is not installed", tc.shell)
+			}
+			// A token due for refresh 3 s from now under --min-validity 59m50s; every new one
+			// is due 10 s after it is minted.
+			const minValidity = 59*time.Minute + 50*time.Second
+			first := iamtest.JWT(iamtest.Claims{IssuedAt: time.Now().Add(-7 * time.Second), ExpiresAt: time.Now().Add(minValidity + 3*time.Second)})
+			s := newSession(t, "Bearer "+first, "secret-refresh-token")
+
+			// The hook calls the binary it was printed by; count its runs through a wrapper.
+			dir := t.TempDir()
+			bin := filepath.Join(dir, "kp-token")
+			b, err := os.ReadFile(binary)
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(bin, b, 0o755))
+			args := append([]string{"hook", tc.shell, "--min-validity", minValidity.String()}, tc.flags...)
+			cmd := exec.Command(bin, args...)
+			cmd.Env = s.env
+			hook, err := cmd.Output()
+			require.NoError(t, err)
+			hookFile := filepath.Join(dir, "hook")
+			require.NoError(t, os.WriteFile(hookFile, hook, 0o644))
+			count := filepath.Join(dir, "runs")
+			require.NoError(t, os.Rename(bin, bin+".real"))
+			require.NoError(t, os.WriteFile(bin, []byte("#!/bin/sh\necho run >> '"+count+"'\nexec '"+bin+".real' \"$@\"\n"), 0o755))
+			runs := func() int {
+				b, _ := os.ReadFile(count)
+				return strings.Count(string(b), "run")
+			}
+			want := func(jwt string) string {
+				if tc.bearer {
+					return "Bearer " + jwt
+				}
+				return jwt
+			}
+
+			ts := startTmux(t, append(s.env, "TERM=xterm-256color", "PS1=$ ", "SHELL="+tc.shell, "HISTFILE=/dev/null"), tc.argv...)
+			userRuns := filepath.Join(dir, "user-prompt")
+			ts.typeLine(fmt.Sprintf(tc.userHook, userRuns))
+			ts.typeLine("source " + hookFile)
+			assert.Equal(t, want(first), ts.value(dir, tc.name), "exported at once")
+			assert.Equal(t, 1, runs())
+
+			for i := 0; i < 10; i++ {
+				ts.typeLine("true")
+			}
+			ts.value(dir, tc.name)
+			assert.Equal(t, 1, runs(), "a fresh token starts no process at the prompt")
+			assert.Equal(t, 0, s.iam.Calls())
+
+			time.Sleep(3500 * time.Millisecond)
+			ts.typeLine("true")
+			require.Eventually(t, func() bool { return s.iam.Calls() == 1 }, 20*time.Second, 20*time.Millisecond, ts.screen())
+			fresh := s.iam.LastIssued()
+			assert.Equal(t, want(fresh), ts.value(dir, tc.name), "replaced at the next prompt")
+			assert.Equal(t, 2, runs())
+
+			// IAM fails: the token is removed, not left to go stale, and the shell goes on.
+			s.iam.SetHandler(func(w http.ResponseWriter, _ *http.Request) { iamtest.Error(w, 500, "BXNIM9999E", "down") })
+			time.Sleep(10500 * time.Millisecond)
+			ts.typeLine("true")
+			require.Eventually(t, func() bool { return runs() == 3 }, 20*time.Second, 20*time.Millisecond, ts.screen())
+			assert.Equal(t, "", ts.value(dir, tc.name), "unset rather than stale")
+			ts.typeLine("true")
+			assert.Equal(t, "", ts.value(dir, tc.name))
+			screen := ts.screen()
+			assert.Equal(t, 1, strings.Count(screen, "FAILED"), "one warning:\n%s", screen)
+			assert.Contains(t, screen, "Try again later")
+			assert.Equal(t, 3, runs(), "after a failure it waits a minute before trying again")
+			b, err = os.ReadFile(userRuns)
+			require.NoError(t, err)
+			assert.GreaterOrEqual(t, strings.Count(string(b), "p"), 15, "the user's own prompt handler still runs")
+		})
+	}
+}
