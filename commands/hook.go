@@ -39,11 +39,11 @@ func NewCmdHook(d *Deps, runF func(*HookOptions) error) *cobra.Command {
 	o := &HookOptions{Out: d.Stdout, Executable: os.Executable}
 	cmd := &cobra.Command{
 		Use:   "hook",
-		Short: i18n.T("Print shell profile code that keeps the IAM access token fresh."),
+		Short: i18n.T("Print profile code for bash, zsh or fish that keeps the IAM access token fresh."),
 		Example: "  eval \"$(ibmcloud kp-token hook bash)\"      # ~/.bashrc\n" +
 			"  eval \"$(ibmcloud kp-token hook zsh)\"       # ~/.zshrc\n" +
 			"  ibmcloud kp-token hook fish | source        # ~/.config/fish/config.fish",
-		Annotations: map[string]string{"args": "(bash | zsh | fish)"},
+		Annotations: map[string]string{"args": "SHELL"},
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return usageErrorf(i18n.T("Name one shell: bash, zsh or fish."))
