@@ -19,16 +19,15 @@ type EnvOptions struct {
 	Shell      string
 	NoExport   bool
 	WithExpiry bool
-	Freshness
+	TokenFlags
 	Unset bool
 
-	Out    io.Writer
-	Tokens func() (TokenSource, error)
+	Out io.Writer
 }
 
 // NewCmdEnv builds `env`. runF replaces runEnv in tests of the flag parsing.
 func NewCmdEnv(d *Deps, runF func(*EnvOptions) error) *cobra.Command {
-	o := &EnvOptions{Out: d.Stdout, Tokens: d.Tokens}
+	o := &EnvOptions{Out: d.Stdout}
 	cmd := &cobra.Command{
 		Use:   "env",
 		Short: i18n.T("Print a shell command that exports the IAM access token."),
@@ -50,7 +49,7 @@ func NewCmdEnv(d *Deps, runF func(*EnvOptions) error) *cobra.Command {
 	setValueName(fs, "shell", "SHELL")
 	fs.BoolVar(&o.NoExport, "no-export", false, i18n.T("Set a shell variable without exporting it to the environment."))
 	fs.BoolVar(&o.WithExpiry, "with-expiry", false, i18n.T("Also set NAME_EXPIRES_AT to the token's expiry in Unix seconds."))
-	o.Freshness.register(fs)
+	o.TokenFlags.register(fs, d)
 	fs.BoolVar(&o.Unset, "unset", false, i18n.T("Print a command that unsets the variable instead."))
 	cmd.MarkFlagsMutuallyExclusive("unset", "refresh")
 	cmd.MarkFlagsMutuallyExclusive("unset", "no-bearer")
@@ -67,16 +66,15 @@ func runEnv(o *EnvOptions) error {
 		return usageErrorf(i18n.T("'{{.Shell}}' is not a shell env knows. Use one of: {{.Names}}.",
 			map[string]any{"Shell": printable(o.Shell), "Names": strings.Join(shell.Names(), ", ")}))
 	}
-	opts, err := o.options()
-	if err != nil {
-		return err
-	}
 	names := []string{o.Name}
 	if o.WithExpiry {
 		names = append(names, o.Name+"_EXPIRES_AT")
 	}
 	var lines []string
 	if o.Unset {
+		if _, err := o.options(); err != nil {
+			return err
+		}
 		for _, n := range names {
 			line, err := dialect.Unset(n, !o.NoExport)
 			if err != nil {
@@ -85,7 +83,7 @@ func runEnv(o *EnvOptions) error {
 			lines = append(lines, line)
 		}
 	} else {
-		t, err := getToken(o.Tokens, opts)
+		t, _, err := o.token()
 		if err != nil {
 			return err
 		}

@@ -46,7 +46,7 @@ func newFixture(t *testing.T, access, refresh string) *fixture {
 
 func (f *fixture) run(args ...string) int {
 	d := &commands.Deps{Stdout: f.ui.Writer(), Stderr: f.ui.ErrWriter()}
-	d.Tokens = func() (commands.TokenSource, error) {
+	d.Tokens = func(commands.Credentials) (commands.TokenSource, error) {
 		return &session.Source{Context: f.ctx, ConfigPath: f.config, Getenv: func(string) string { return "" }, Warn: d.Warn}, nil
 	}
 	return commands.Execute(d, args)
@@ -90,7 +90,7 @@ func TestEnvValidTokenMakesNoCall(t *testing.T) {
 
 func TestEnvUnsetNeedsNoSession(t *testing.T) {
 	ui := testterm.NewFakeUI()
-	d := &commands.Deps{Stdout: ui.Writer(), Stderr: ui.ErrWriter(), Tokens: func() (commands.TokenSource, error) {
+	d := &commands.Deps{Stdout: ui.Writer(), Stderr: ui.ErrWriter(), Tokens: func(commands.Credentials) (commands.TokenSource, error) {
 		t.Fatal("--unset must not open the session")
 		return nil, nil
 	}}
@@ -230,7 +230,7 @@ func TestHelp(t *testing.T) {
 	f := newFixture(t, "", "")
 	assert.Equal(t, 0, f.run("env", "--help"))
 	out := f.ui.Outputs()
-	for _, want := range []string{"NAME:\n  env - ", "USAGE:\n  ibmcloud kp-token env [--no-bearer] [--name NAME] [--shell SHELL] [--no-export] [--with-expiry] [--min-validity DURATION] [--refresh] [--unset]", "OPTIONS:", "--min-validity DURATION", "EXAMPLES:"} {
+	for _, want := range []string{"NAME:\n  env - ", "USAGE:\n  ibmcloud kp-token env [--no-bearer] [--name NAME] [--shell SHELL] [--no-export] [--with-expiry] [--min-validity DURATION] [--refresh] [--apikey KEY] [--no-cache] [--unset]", "OPTIONS:", "--min-validity DURATION", "EXAMPLES:"} {
 		assert.Contains(t, out, want)
 	}
 

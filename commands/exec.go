@@ -16,10 +16,9 @@ import (
 type ExecOptions struct {
 	Name     string
 	NoBearer bool
-	Freshness
+	TokenFlags
 	Command []string
 
-	Tokens  func() (TokenSource, error)
 	Environ func() []string
 	// Run replaces the process with the command (see execProcess); tests substitute it.
 	Run func(path string, argv, env []string) error
@@ -28,7 +27,7 @@ type ExecOptions struct {
 // NewCmdExec builds `exec`: run one command with the token in its environment, leaving the
 // shell's own environment alone (aws-vault's exec is the model).
 func NewCmdExec(d *Deps, runF func(*ExecOptions) error) *cobra.Command {
-	o := &ExecOptions{Tokens: d.Tokens, Environ: os.Environ, Run: execProcess}
+	o := &ExecOptions{Environ: os.Environ, Run: execProcess}
 	cmd := &cobra.Command{
 		Use:   "exec",
 		Short: i18n.T("Run a command with the IAM access token in its environment."),
@@ -54,7 +53,7 @@ func NewCmdExec(d *Deps, runF func(*ExecOptions) error) *cobra.Command {
 	fs := cmd.Flags()
 	registerName(fs, &o.Name)
 	registerNoBearer(fs, &o.NoBearer)
-	o.Freshness.register(fs)
+	o.TokenFlags.register(fs, d)
 	return cmd
 }
 
@@ -62,8 +61,7 @@ func runExec(o *ExecOptions) error {
 	if err := checkName(o.Name); err != nil {
 		return err
 	}
-	opts, err := o.options()
-	if err != nil {
+	if _, err := o.options(); err != nil {
 		return err
 	}
 	// Find the command before asking for a token: a typo should not cost a refresh.
@@ -71,7 +69,7 @@ func runExec(o *ExecOptions) error {
 	if err != nil {
 		return notRunnable(o.Command[0], err)
 	}
-	t, err := getToken(o.Tokens, opts)
+	t, _, err := o.token()
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/kp-token/kp-token/commands/session"
 	"github.com/kp-token/kp-token/commands/shell"
+	"github.com/kp-token/kp-token/commands/token"
 	"github.com/kp-token/kp-token/i18n"
 )
 
@@ -20,23 +21,56 @@ const DefaultMinValidity = 5 * time.Minute
 // TokenLifetime is how long IAM access tokens live: no token can be valid for longer.
 const TokenLifetime = time.Hour
 
-// Freshness holds the flags every command that hands out a token shares: how fresh it must be.
-type Freshness struct {
+// TokenFlags are the flags every command that hands out a token shares: where the token comes
+// from (the session, or an API key) and how fresh it must be.
+type TokenFlags struct {
 	MinValidity time.Duration
 	Refresh     bool
+	APIKey      string
+	NoCache     bool
+
+	deps *Deps
 }
 
-func (f *Freshness) register(fs *pflag.FlagSet) {
+func (f *TokenFlags) register(fs *pflag.FlagSet, d *Deps) {
+	f.deps = d
 	fs.DurationVar(&f.MinValidity, "min-validity", DefaultMinValidity, i18n.T("Refresh the token first when it expires within this duration, such as 10m. The default is 5m."))
 	setValueName(fs, "min-validity", "DURATION")
 	fs.BoolVar(&f.Refresh, "refresh", false, i18n.T("Refresh the token first, whatever its expiry, for a full hour."))
+	fs.StringVar(&f.APIKey, "apikey", "", i18n.T("Use an API key instead of the login session: @FILE reads it from a file (as 'ibmcloud iam api-key-create --file' writes it), @- from standard input. The default is $IBMCLOUD_API_KEY."))
+	setValueName(fs, "apikey", "KEY")
+	fs.BoolVar(&f.NoCache, "no-cache", false, i18n.T("With an API key, do not use or keep the cached token."))
 }
 
-func (f *Freshness) options() (session.Options, error) {
+func (f *TokenFlags) options() (session.Options, error) {
 	if f.MinValidity < 0 || f.MinValidity >= TokenLifetime {
 		return session.Options{}, usageErrorf(i18n.T("--min-validity must be at least 0 and less than 1h, the life of an IAM access token."))
 	}
 	return session.Options{MinValidity: f.MinValidity, Force: f.Refresh}, nil
+}
+
+// open checks the flags, reads the API key if one is given, and opens the token source.
+func (f *TokenFlags) open() (TokenSource, session.Options, error) {
+	opts, err := f.options()
+	if err != nil {
+		return nil, opts, err
+	}
+	key, err := readAPIKey(f.APIKey, f.deps)
+	if err != nil {
+		return nil, opts, err
+	}
+	src, err := f.deps.Tokens(Credentials{APIKey: key, NoCache: f.NoCache})
+	return src, opts, err
+}
+
+// token opens the source and asks it for a token.
+func (f *TokenFlags) token() (token.Token, TokenSource, error) {
+	src, opts, err := f.open()
+	if err != nil {
+		return token.Token{}, nil, err
+	}
+	t, err := src.Token(opts)
+	return t, src, err
 }
 
 // registerNoBearer adds --no-bearer.

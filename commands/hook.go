@@ -27,7 +27,8 @@ type HookOptions struct {
 	Shell       string
 	Name        string
 	NoBearer    bool
-	MinValidity Freshness
+	MinValidity TokenFlags
+	APIKey      string
 
 	Out        io.Writer
 	Executable func() (string, error)
@@ -63,6 +64,8 @@ func NewCmdHook(d *Deps, runF func(*HookOptions) error) *cobra.Command {
 	registerNoBearer(fs, &o.NoBearer)
 	fs.DurationVar(&o.MinValidity.MinValidity, "min-validity", DefaultMinValidity, i18n.T("Refresh the token first when it expires within this duration, such as 10m. The default is 5m."))
 	setValueName(fs, "min-validity", "DURATION")
+	fs.StringVar(&o.APIKey, "apikey", "", i18n.T("Use the API key in this file (@FILE) instead of the login session. $IBMCLOUD_API_KEY works too."))
+	setValueName(fs, "apikey", "@FILE")
 	return cmd
 }
 
@@ -89,17 +92,34 @@ func runHook(o *HookOptions) error {
 	if err != nil {
 		return err
 	}
-	flags := ""
+	dialect := shell.POSIX
+	if o.Shell == "fish" {
+		dialect = shell.Fish
+	}
+	var flags []string
 	if o.NoBearer {
-		flags = "--no-bearer"
+		flags = append(flags, "--no-bearer")
+	}
+	if o.APIKey != "" {
+		// Only a file: the hook's code goes into a profile, where a key must not be written,
+		// and runs at every prompt, where standard input is the user's.
+		path, ok := strings.CutPrefix(o.APIKey, "@")
+		if !ok || path == "-" || path == "" {
+			return usageErrorf(i18n.T("With hook, --apikey takes @FILE only; or set IBMCLOUD_API_KEY."))
+		}
+		abs, err := filepath.Abs(path)
+		if err != nil {
+			return err
+		}
+		q, err := dialect.Quote("@" + abs)
+		if err != nil {
+			return err
+		}
+		flags = append(flags, "--apikey", q)
 	}
 	stamp, err := stampPath(bin, o.Name)
 	if err != nil {
 		return err
-	}
-	dialect := shell.POSIX
-	if o.Shell == "fish" {
-		dialect = shell.Fish
 	}
 	quotedBin, err := dialect.Quote(bin)
 	if err != nil {
@@ -113,7 +133,7 @@ func runHook(o *HookOptions) error {
 		"__BIN__", quotedBin,
 		"__NAME__", o.Name,
 		"__MIN__", strconv.Itoa(int(o.MinValidity.MinValidity.Seconds())),
-		"__FLAGS__", flags,
+		"__FLAGS__", strings.Join(flags, " "),
 		"__STAMP__", quotedStamp,
 	).Replace(string(script)))
 	return err

@@ -15,16 +15,15 @@ import (
 type PrintOptions struct {
 	NoBearer bool
 	Output   string
-	Freshness
+	TokenFlags
 
-	Out    io.Writer
-	Tokens func() (TokenSource, error)
-	Now    func() time.Time
+	Out io.Writer
+	Now func() time.Time
 }
 
 // NewCmdPrint builds `print`: the bare token, for one command's header.
 func NewCmdPrint(d *Deps, runF func(*PrintOptions) error) *cobra.Command {
-	o := &PrintOptions{Out: d.Stdout, Tokens: d.Tokens, Now: time.Now}
+	o := &PrintOptions{Out: d.Stdout, Now: time.Now}
 	cmd := &cobra.Command{
 		Use:   "print",
 		Short: i18n.T("Print the IAM access token alone, for use in one command."),
@@ -41,7 +40,7 @@ func NewCmdPrint(d *Deps, runF func(*PrintOptions) error) *cobra.Command {
 	fs := cmd.Flags()
 	registerNoBearer(fs, &o.NoBearer)
 	registerOutput(fs, &o.Output)
-	o.Freshness.register(fs)
+	o.TokenFlags.register(fs, d)
 	cmd.MarkFlagsMutuallyExclusive("no-bearer", "output")
 	return cmd
 }
@@ -60,11 +59,7 @@ func runPrint(o *PrintOptions) error {
 	if err != nil {
 		return err
 	}
-	opts, err := o.options()
-	if err != nil {
-		return err
-	}
-	t, err := getToken(o.Tokens, opts)
+	t, _, err := o.token()
 	if err != nil {
 		return err
 	}

@@ -28,22 +28,21 @@ type TokenSource interface {
 	Describe() session.Info
 }
 
-// getToken opens the source and asks it for a token.
-func getToken(open func() (TokenSource, error), o session.Options) (token.Token, error) {
-	src, err := open()
-	if err != nil {
-		return token.Token{}, err
-	}
-	return src.Token(o)
-}
-
 // Deps are what commands need from the outside world.
 type Deps struct {
 	Stdout io.Writer
 	Stderr io.Writer
+	Stdin  io.Reader
 	// Tokens opens the token source when a command needs it, so that --unset and help work
-	// without a session; it returns the reason when there is none (such as a broken config).
-	Tokens func() (TokenSource, error)
+	// without a session: an API key's when Credentials (or $IBMCLOUD_API_KEY) name one, else
+	// the login session's. It returns the reason when there is none (such as a broken config).
+	Tokens func(Credentials) (TokenSource, error)
+}
+
+// Credentials say where a token comes from.
+type Credentials struct {
+	APIKey  string // the key itself, read from --apikey; "" for $IBMCLOUD_API_KEY or the session
+	NoCache bool
 }
 
 // Warn prints a non-fatal problem on stderr in the CLI's warning colour.

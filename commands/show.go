@@ -18,16 +18,15 @@ import (
 // ShowOptions are the inputs of `kp-token show`.
 type ShowOptions struct {
 	Output string
-	Freshness
+	TokenFlags
 
-	Out    io.Writer
-	Tokens func() (TokenSource, error)
-	Now    func() time.Time
+	Out io.Writer
+	Now func() time.Time
 }
 
 // NewCmdShow builds `show`: who the session is and how long its token has left.
 func NewCmdShow(d *Deps, runF func(*ShowOptions) error) *cobra.Command {
-	o := &ShowOptions{Out: d.Stdout, Tokens: d.Tokens, Now: time.Now}
+	o := &ShowOptions{Out: d.Stdout, Now: time.Now}
 	cmd := &cobra.Command{
 		Use:     "show",
 		Short:   i18n.T("Show who the session is and how long its token is valid."),
@@ -42,7 +41,7 @@ func NewCmdShow(d *Deps, runF func(*ShowOptions) error) *cobra.Command {
 	}
 	fs := cmd.Flags()
 	registerOutput(fs, &o.Output)
-	o.Freshness.register(fs)
+	o.TokenFlags.register(fs, d)
 	return cmd
 }
 
@@ -94,15 +93,7 @@ func runShow(o *ShowOptions) error {
 	if err != nil {
 		return err
 	}
-	opts, err := o.options()
-	if err != nil {
-		return err
-	}
-	src, err := o.Tokens()
-	if err != nil {
-		return err
-	}
-	t, err := src.Token(opts)
+	t, src, err := o.token()
 	if err != nil {
 		return err
 	}

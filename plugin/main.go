@@ -6,7 +6,9 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
+	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/configuration/config_helpers"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/plugin"
 
 	"github.com/kp-token/kp-token/commands"
@@ -30,15 +32,69 @@ func (kpToken) Run(ctx plugin.PluginContext, args []string) {
 type config interface {
 	session.Context
 	Locale() string
+	Trace() string
 }
 
 func run(cfg config, path string, args []string) int {
 	i18n.Init(cfg.Locale())
-	d := &commands.Deps{Stdout: os.Stdout, Stderr: os.Stderr}
-	d.Tokens = func() (commands.TokenSource, error) {
-		return &session.Source{Context: cfg, ConfigPath: path, Warn: d.Warn}, nil
+	return execute(cfg, nil, path, args)
+}
+
+// execute runs the commands. cfg is the CLI's configuration, or nil with the reason in cfgErr:
+// an API key needs no configuration, the session does.
+func execute(cfg config, cfgErr error, path string, args []string) int {
+	d := &commands.Deps{Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin}
+	d.Tokens = func(c commands.Credentials) (commands.TokenSource, error) {
+		trace := firstEnv("IBMCLOUD_TRACE", "BLUEMIX_TRACE")
+		if trace == "" && cfg != nil {
+			trace = cfg.Trace()
+		}
+		key := c.APIKey
+		if key == "" {
+			key = firstEnv("IBMCLOUD_API_KEY", "BLUEMIX_API_KEY")
+		}
+		if key != "" {
+			return apiKeySource(cfg, key, c.NoCache, trace), nil
+		}
+		if cfgErr != nil {
+			return nil, cfgErr
+		}
+		return &session.Source{Context: cfg, ConfigPath: path, Warn: d.Warn, Trace: trace}, nil
 	}
 	return commands.Execute(d, args)
+}
+
+// apiKeySource exchanges key at $IAM_ENDPOINT, else the IAM endpoint the CLI targets (private
+// when it uses private endpoints), else IAM's public endpoint; its cache lives in the plug-in's
+// directory.
+func apiKeySource(cfg config, key string, noCache bool, trace string) *session.APIKeySource {
+	src := &session.APIKeySource{Key: key, Trace: trace, Endpoint: session.DefaultIAMEndpoint, EndpointSource: session.EndpointPublic}
+	if cfg != nil {
+		src.HTTPTimeout = cfg.HTTPTimeout()
+		src.Region = cfg.CurrentRegion().Name
+		if e := cfg.IAMEndpoint(); e != "" {
+			src.Endpoint = e
+			if cfg.IsPrivateEndpointEnabled() {
+				src.EndpointSource = session.EndpointPrivate
+			}
+		}
+	}
+	if e := os.Getenv("IAM_ENDPOINT"); e != "" {
+		src.Endpoint, src.EndpointSource = e, session.EndpointFromEnv
+	}
+	if !noCache {
+		src.CacheDir = filepath.Join(config_helpers.PluginDir(commands.Namespace), "cache")
+	}
+	return src
+}
+
+func firstEnv(names ...string) string {
+	for _, n := range names {
+		if v := os.Getenv(n); v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 func main() {
@@ -63,9 +119,7 @@ func main() {
 	snap, err := cliconfig.Load(path)
 	if err != nil {
 		i18n.Init("")
-		d := &commands.Deps{Stdout: os.Stdout, Stderr: os.Stderr}
-		d.Tokens = func() (commands.TokenSource, error) { return nil, err }
-		os.Exit(commands.Execute(d, args))
+		os.Exit(execute(nil, err, path, args))
 	}
 	os.Exit(run(snap.Repository(), path, args))
 }

@@ -78,6 +78,7 @@ type Server struct {
 	Handler  http.HandlerFunc // nil: answer with a fresh token
 	Issued   []string         // access tokens handed out, in order
 	Refreshs []string         // refresh tokens received, in order
+	APIKeys  map[string]bool  // API keys IAM knows (apikey grant)
 }
 
 // NewServer starts a loopback IAM; close it with Close.
@@ -108,8 +109,26 @@ func (s *Server) Refresh(w http.ResponseWriter, r *http.Request) {
 		Error(w, http.StatusNotFound, "BXNIM0001E", "unexpected request "+r.Method+" "+r.URL.Path)
 		return
 	}
-	if err := r.ParseForm(); err != nil || r.PostForm.Get("grant_type") != "refresh_token" || r.PostForm.Get("refresh_token") == "" {
+	if err := r.ParseForm(); err != nil {
 		Error(w, http.StatusBadRequest, "BXNIM0109E", "Property missing or empty.")
+		return
+	}
+	switch r.PostForm.Get("grant_type") {
+	case "refresh_token":
+		if r.PostForm.Get("refresh_token") == "" {
+			Error(w, http.StatusBadRequest, "BXNIM0109E", "Property missing or empty.")
+			return
+		}
+	case "urn:ibm:params:oauth:grant-type:apikey":
+		s.mu.Lock()
+		known := s.APIKeys[r.PostForm.Get("apikey")]
+		s.mu.Unlock()
+		if !known {
+			Error(w, http.StatusBadRequest, "BXNIM0415E", "Provided API key could not be found.")
+			return
+		}
+	default:
+		Error(w, http.StatusBadRequest, "BXNIM0103E", "Unsupported grant type.")
 		return
 	}
 	if user, pass, ok := r.BasicAuth(); !ok || user != "bx" || pass != "bx" {

@@ -26,6 +26,7 @@ const (
 	ConfigUnwritable                 // refreshed tokens could not be saved
 	ConfigChanged                    // config.json changed during the refresh, so it was not saved
 	LockTimeout                      // another process held the refresh lock for too long
+	KeyRefused                       // IAM refused an API key (4xx)
 )
 
 // Error is a failure to get a token. Its text says what went wrong and what to do; it never
@@ -74,6 +75,13 @@ func (e *Error) Error() string {
 	case ConfigChanged:
 		return T("The refreshed token was not saved: '{{.Path}}' changed meanwhile (a login or logout), and that session is kept.",
 			map[string]any{"Path": e.Path})
+	case KeyRefused:
+		if e.Code == "BXNIM0415E" {
+			return T("IAM could not find the API key ({{.Detail}}). Check that it is copied whole and was not deleted ('ibmcloud iam api-keys'), or create one with 'ibmcloud iam api-key-create'.",
+				map[string]any{"Detail": e.detail()})
+		}
+		return T("IAM refused the API key: {{.Detail}}. Check that the key, its user or service ID, and its account are active, or create a new key with 'ibmcloud iam api-key-create'.",
+			map[string]any{"Detail": e.detail()})
 	case LockTimeout:
 		return T("Another process refreshing the token held the lock on '{{.Path}}' for longer than {{.Bound}}. Try again.",
 			map[string]any{"Path": e.Path, "Bound": e.Bound.String()})

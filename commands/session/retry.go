@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/authentication"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/authentication/iam"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/common/rest"
 
@@ -30,7 +31,7 @@ const firstBackoff = 250 * time.Millisecond
 //
 // It returns the checked access token and the refresh token to keep.
 func (s *Source) exchange(ctx context.Context, endpoint, refresh string, bound time.Duration) (token.Token, string, error) {
-	answer, err := s.call(ctx, endpoint, refresh, bound)
+	answer, err := callIAM(ctx, s.transport(), endpoint, iam.RefreshTokenRequest(refresh), bound)
 	if err != nil {
 		return token.Token{}, "", err
 	}
@@ -44,8 +45,10 @@ func (s *Source) exchange(ctx context.Context, endpoint, refresh string, bound t
 	return fresh, refresh, nil
 }
 
-func (s *Source) call(ctx context.Context, endpoint, refresh string, bound time.Duration) (*iam.Token, error) {
-	rec := &retryAfter{rt: s.transport()}
+// callIAM asks IAM's token endpoint for a token with the SDK's client, retrying as described
+// above.
+func callIAM(ctx context.Context, rt http.RoundTripper, endpoint string, req *authentication.TokenRequest, bound time.Duration) (*iam.Token, error) {
+	rec := &retryAfter{rt: rt}
 	backoff := firstBackoff
 	for attempt := 1; ; attempt++ {
 		remaining := time.Until(deadline(ctx))
@@ -56,7 +59,7 @@ func (s *Source) call(ctx context.Context, endpoint, refresh string, bound time.
 			HTTPClient:    &http.Client{Timeout: remaining, Transport: rec},
 			DefaultHeader: make(http.Header),
 		})
-		answer, err := client.GetToken(iam.RefreshTokenRequest(refresh))
+		answer, err := client.GetToken(req)
 		if err == nil {
 			return answer, nil
 		}

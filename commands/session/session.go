@@ -10,10 +10,13 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/authentication"
+	bxhttp "github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/http"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/models"
+	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/trace"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/common/rest"
 
 	"github.com/kp-token/kp-token/commands/cliconfig"
@@ -45,6 +48,10 @@ type Source struct {
 	Getenv    func(string) string
 	Transport http.RoundTripper
 	Warn      func(error) // a non-fatal problem, such as a refreshed token that could not be saved
+
+	// Trace is the CLI's trace setting ("true" for stderr, or a file's path); IAM requests and
+	// answers are traced through the SDK's trace logger, which hides tokens and keys.
+	Trace string
 }
 
 // Options say how fresh the token must be.
@@ -183,10 +190,21 @@ func deadline(ctx context.Context) time.Time {
 
 // transport is the real one unless a test set it.
 func (s *Source) transport() http.RoundTripper {
-	if s.Transport != nil {
-		return s.Transport
+	return traced(s.Transport, s.Trace)
+}
+
+// traced wraps rt (nil: the default transport) in the SDK's trace logger when the trace
+// setting asks for it.
+func traced(rt http.RoundTripper, setting string) http.RoundTripper {
+	if rt == nil {
+		rt = http.DefaultTransport
 	}
-	return http.DefaultTransport
+	switch strings.ToLower(setting) {
+	case "", "false":
+		return rt
+	}
+	trace.Logger = trace.NewLogger(setting)
+	return bxhttp.NewTraceLoggingTransport(rt)
 }
 
 func (s *Source) now() time.Time {

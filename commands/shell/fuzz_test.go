@@ -125,7 +125,7 @@ func fuzzRealShells(f *testing.F, d shell.Dialect) {
 			return // TestRealShells evaluates every seed, in one process per shell
 		}
 		for _, sh := range shells {
-			checkRoundTrip(t, sh, "C.UTF-8", value)
+			checkRoundTrips(t, sh, "C.UTF-8", []string{value})
 		}
 	})
 }

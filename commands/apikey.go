@@ -1,0 +1,85 @@
+package commands
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"strings"
+
+	"github.com/kp-token/kp-token/i18n"
+)
+
+// maxKeyFile bounds what is read for a key: a key file is tens of bytes, its JSON a few hundred.
+const maxKeyFile = 64 << 10
+
+// readAPIKey resolves --apikey: @FILE (the bare key, or the JSON that 'ibmcloud iam
+// api-key-create --file' and 'service-api-key-create --file' write), @- (standard input), or
+// the key itself, which works but is visible in the process list and the shell's history, so
+// it is warned about. "" means no flag: the caller falls back to $IBMCLOUD_API_KEY, then the
+// session. No error ever contains the key.
+func readAPIKey(flag string, d *Deps) (string, error) {
+	if flag == "" {
+		return "", nil
+	}
+	if !strings.HasPrefix(flag, "@") {
+		fmtWarn(d, i18n.T("WARNING: An API key given on the command line is visible to other users in the process list and stays in your shell history. Use --apikey @FILE, --apikey @- or IBMCLOUD_API_KEY instead."))
+		return checkKey(flag, i18n.T("the command line"))
+	}
+	where := flag[1:]
+	var data []byte
+	var err error
+	if where == "-" {
+		where = i18n.T("standard input")
+		data, err = io.ReadAll(io.LimitReader(d.Stdin, maxKeyFile))
+	} else {
+		data, err = readKeyFile(where)
+	}
+	if err != nil {
+		return "", usageErrorf(i18n.T("Cannot read the API key from {{.Where}}: {{.Error}}.", map[string]any{"Where": printable(where), "Error": errorText(err)}))
+	}
+	data = bytes.TrimSpace(data)
+	if bytes.HasPrefix(data, []byte("{")) {
+		var file struct {
+			APIKey *string `json:"apikey"`
+		}
+		if json.Unmarshal(data, &file) != nil || file.APIKey == nil {
+			return "", usageErrorf(i18n.T("{{.Where}} holds JSON without an 'apikey' field.", map[string]any{"Where": printable(where)}))
+		}
+		return checkKey(*file.APIKey, where)
+	}
+	return checkKey(string(data), where)
+}
+
+func readKeyFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err == nil && info.IsDir() {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: errors.New(i18n.T("is a directory"))}
+	}
+	return io.ReadAll(io.LimitReader(f, maxKeyFile))
+}
+
+// checkKey refuses what cannot be an API key (IBM's are printable ASCII without spaces),
+// without repeating it.
+func checkKey(key, where string) (string, error) {
+	key = strings.TrimSpace(key)
+	if key == "" {
+		return "", usageErrorf(i18n.T("The API key from {{.Where}} is empty.", map[string]any{"Where": printable(where)}))
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] <= ' ' || key[i] >= 0x7f {
+			return "", usageErrorf(i18n.T("The API key from {{.Where}} holds spaces or characters an API key does not have.", map[string]any{"Where": printable(where)}))
+		}
+	}
+	return key, nil
+}
+
+func fmtWarn(d *Deps, msg string) {
+	_, _ = io.WriteString(d.Stderr, paint(d.Stderr, warningStyle, msg)+"\n")
+}
