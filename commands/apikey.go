@@ -9,6 +9,8 @@ import (
 	"os"
 	"strings"
 
+	"github.com/mattn/go-isatty"
+
 	"github.com/kp-token/kp-token/i18n"
 )
 
@@ -32,6 +34,10 @@ func readAPIKey(flag string, d *Deps) (string, error) {
 	var data []byte
 	var err error
 	if where == "-" {
+		if f, ok := d.Stdin.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
+			// Reading a terminal to its end would wait, silently, for Ctrl-D.
+			return "", usageErrorf(i18n.T("--apikey @- reads the key from standard input, which is a terminal. Pipe the key in, or use --apikey @FILE."))
+		}
 		where = i18n.T("standard input")
 		data, err = io.ReadAll(io.LimitReader(d.Stdin, maxKeyFile))
 	} else {

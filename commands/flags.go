@@ -28,6 +28,7 @@ type TokenFlags struct {
 	Refresh     bool
 	APIKey      string
 	NoCache     bool
+	Timeout     time.Duration // 0: the CLI's HTTP timeout, else 30 s
 
 	deps *Deps
 }
@@ -40,13 +41,19 @@ func (f *TokenFlags) register(fs *pflag.FlagSet, d *Deps) {
 	fs.StringVar(&f.APIKey, "apikey", "", i18n.T("Use an API key instead of the login session: @FILE reads it from a file (as 'ibmcloud iam api-key-create --file' writes it), @- from standard input. The default is $IBMCLOUD_API_KEY."))
 	setValueName(fs, "apikey", "KEY")
 	fs.BoolVar(&f.NoCache, "no-cache", false, i18n.T("With an API key, do not use or keep the cached token."))
+	// For the hook, which must not hold a prompt for long; not a user-facing knob.
+	fs.DurationVar(&f.Timeout, "timeout", 0, i18n.T("Bound the network work of this run."))
+	_ = fs.MarkHidden("timeout")
 }
 
 func (f *TokenFlags) options() (session.Options, error) {
 	if f.MinValidity < 0 || f.MinValidity >= TokenLifetime {
 		return session.Options{}, usageErrorf(i18n.T("--min-validity must be at least 0 and less than 1h, the life of an IAM access token."))
 	}
-	return session.Options{MinValidity: f.MinValidity, Force: f.Refresh}, nil
+	if f.Timeout < 0 {
+		return session.Options{}, usageErrorf(i18n.T("--timeout cannot be negative."))
+	}
+	return session.Options{MinValidity: f.MinValidity, Force: f.Refresh, Bound: f.Timeout}, nil
 }
 
 // open checks the flags, reads the API key if one is given, and opens the token source.

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -85,9 +86,6 @@ func runHook(o *HookOptions) error {
 	if err != nil {
 		return err
 	}
-	if resolved, err := filepath.EvalSymlinks(bin); err == nil {
-		bin = resolved
-	}
 	script, err := hookScripts.ReadFile(file)
 	if err != nil {
 		return err
@@ -110,6 +108,9 @@ func runHook(o *HookOptions) error {
 		abs, err := filepath.Abs(path)
 		if err != nil {
 			return err
+		}
+		if _, err := readKeyFile(abs); err != nil {
+			return usageErrorf(i18n.T("Cannot read the API key from {{.Where}}: {{.Error}}.", map[string]any{"Where": printable(abs), "Error": errorText(err)}))
 		}
 		q, err := dialect.Quote("@" + abs)
 		if err != nil {
@@ -134,10 +135,15 @@ func runHook(o *HookOptions) error {
 		"__NAME__", o.Name,
 		"__MIN__", strconv.Itoa(int(o.MinValidity.MinValidity.Seconds())),
 		"__FLAGS__", strings.Join(flags, " "),
+		"__TIMEOUT__", strconv.Itoa(int(HookTimeout.Seconds())),
 		"__STAMP__", quotedStamp,
 	).Replace(string(script)))
 	return err
 }
+
+// HookTimeout bounds each refresh the hook starts: a prompt must not freeze for the CLI's
+// whole bound while IAM is down.
+const HookTimeout = 5 * time.Second
 
 // stampPath is fish's clock: a file in the user's own runtime or cache directory whose age
 // says how long ago the token was fetched.

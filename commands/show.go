@@ -55,6 +55,7 @@ const (
 // SessionJSON is show's --output json. Keys are stable; times are Unix seconds. It holds no
 // token of any kind.
 type SessionJSON struct {
+	TokenSource      string `json:"token_source"` // "session" or "api_key"
 	SubjectType      string `json:"subject_type"`
 	Subject          string `json:"subject"`
 	Name             string `json:"name"`
@@ -80,7 +81,7 @@ func describeSession(t token.Token, info session.Info, now time.Time) SessionJSO
 		kind = SubjectTrustedProfile
 	}
 	return SessionJSON{
-		SubjectType: kind, Subject: c.Subject, Name: c.Fullname, Email: c.UserEmail,
+		TokenSource: info.Source, SubjectType: kind, Subject: c.Subject, Name: c.Fullname, Email: c.UserEmail,
 		IAMID: c.IAMID, AccountID: c.Accounts.AccountID,
 		IssuedAt: c.IssueAt.Unix(), ExpiresAt: t.Expiry.Unix(), ExpiresIn: int64(t.Expiry.Sub(now) / time.Second),
 		RefreshTokenHeld: info.RefreshToken, IAMEndpoint: info.Endpoint, IAMEndpointType: info.EndpointSource,
@@ -139,7 +140,12 @@ func writeSession(w io.Writer, s SessionJSON, t token.Token, now time.Time) erro
 	if region == "" {
 		region = i18n.T("none targeted")
 	}
+	source := i18n.T("login session")
+	if s.TokenSource == session.SourceAPIKey {
+		source = i18n.T("API key")
+	}
 	rows = append(rows,
+		[2]string{i18n.T("Token source"), source},
 		[2]string{i18n.T("IAM ID"), s.IAMID},
 		[2]string{i18n.T("Account ID"), entity(s.AccountID)},
 		[2]string{i18n.T("Issued at"), stamp(t.Claims.IssueAt)},

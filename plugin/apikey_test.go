@@ -116,25 +116,30 @@ func TestAPIKeyCache(t *testing.T) {
 	assert.NotContains(t, string(b), "refresh", "never the refresh token")
 	assert.NotContains(t, entries[0].Name(), goodKey)
 
-	r := h.runIn("", key, "print", "--no-cache")
+	r := h.runIn("", key, "print", "--refresh")
 	assert.Equal(t, 0, r.code)
-	assert.Equal(t, 2, h.iam.Calls(), "--no-cache exchanges the key")
+	assert.Equal(t, 2, h.iam.Calls(), "--refresh exchanges the key, even with a fresh token cached")
+	assert.Equal(t, "Bearer "+h.iam.LastIssued()+"\n", r.stdout)
+
+	r = h.runIn("", key, "print", "--no-cache")
+	assert.Equal(t, 0, r.code)
+	assert.Equal(t, 3, h.iam.Calls(), "--no-cache exchanges the key")
 
 	time.Sleep(1100 * time.Millisecond) // exp is in whole seconds: let the cached token age past 1 s
 	r = h.runIn("", key, "print", "--min-validity", "59m59s")
 	assert.Equal(t, 0, r.code)
-	assert.Equal(t, 3, h.iam.Calls(), "a cached token that expires too soon is a miss")
+	assert.Equal(t, 4, h.iam.Calls(), "a cached token that expires too soon is a miss")
 
 	require.NoError(t, os.WriteFile(file, []byte("{not json"), 0o600))
 	r = h.runIn("", key, "print")
 	assert.Equal(t, 0, r.code, r.stderr)
-	assert.Equal(t, 4, h.iam.Calls(), "a corrupt cache is ignored")
+	assert.Equal(t, 5, h.iam.Calls(), "a corrupt cache is ignored")
 	b, _ = os.ReadFile(file)
 	assert.True(t, json.Valid(b), "and replaced")
 
 	other := h.runIn("", []string{"IBMCLOUD_API_KEY=" + goodKey, "IAM_ENDPOINT=" + strings.Replace(h.iam.URL, "127.0.0.1", "localhost", 1)}, "print")
 	assert.Equal(t, 0, other.code, other.stderr)
-	assert.Equal(t, 5, h.iam.Calls(), "one cache file per key and endpoint")
+	assert.Equal(t, 6, h.iam.Calls(), "one cache file per key and endpoint")
 }
 
 func TestAPIKeyParallelRunsMakeOneExchange(t *testing.T) {
@@ -292,6 +297,7 @@ func TestAPIKeyWithShowAndHook(t *testing.T) {
 	var got map[string]any
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &got))
 	assert.Equal(t, false, got["refresh_token_held"])
+	assert.Equal(t, "api_key", got["token_source"])
 	assert.Equal(t, "IAM_ENDPOINT", got["iam_endpoint_type"])
 	assert.NotContains(t, r.stdout, goodKey)
 
@@ -299,6 +305,10 @@ func TestAPIKeyWithShowAndHook(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "--apikey '@"+keyFile+"'", "the hook reads the same file")
 	assert.NotContains(t, r.stdout, goodKey, "never the key itself")
+	r = h.run("hook", "bash", "--apikey", "@"+keyFile+".missing")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "Cannot read the API key from")
+	assert.Empty(t, r.stdout)
 	for _, bad := range []string{goodKey, "@-"} {
 		r = h.run("hook", "bash", "--apikey", bad)
 		assert.Equal(t, 1, r.code)

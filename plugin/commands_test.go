@@ -74,7 +74,7 @@ func TestShow(t *testing.T) {
 			require.Equal(t, 0, r.code, r.stderr)
 			for _, want := range append(tc.human, "IAM ID ", tc.claims.IAMID, "Account ID ", "0123456789abcdef0123456789abcdef",
 				"Issued at ", issued.UTC().Format("2006-01-02 15:04:05 UTC"), "Expires at ", "Time left ", "49 minutes",
-				"Refresh token ", "yes", "IAM endpoint ", s.iam.URL+" (from IAM_ENDPOINT)", "Region ", "us-south") {
+				"Refresh token ", "yes", "Token source ", "login session", "IAM endpoint ", s.iam.URL+" (from IAM_ENDPOINT)", "Region ", "us-south") {
 				assert.Contains(t, r.stdout, want)
 			}
 			assert.NotContains(t, r.stdout, "\x1b[", "no colour when stdout is not a terminal")
@@ -97,7 +97,8 @@ func TestShow(t *testing.T) {
 			for _, k := range []string{"name", "email"} {
 				assert.IsType(t, "", got[k])
 			}
-			assert.Len(t, got, 13)
+			assert.Equal(t, "session", got["token_source"])
+			assert.Len(t, got, 14)
 
 			for _, out := range []string{r.stdout, s.run("show").stdout} {
 				assert.NotContains(t, out, strings.Split(jwt, ".")[1], "no token")

@@ -109,6 +109,10 @@ func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 			cmd.Env = s.env
 			hook, err := cmd.Output()
 			require.NoError(t, err)
+			assert.Contains(t, string(hook), "--timeout 5s", "a refresh from a prompt is bounded short")
+			if tc.shell == "fish" {
+				assert.Contains(t, string(hook), ".$fish_pid", "one stamp per fish shell")
+			}
 			hookFile := filepath.Join(dir, "hook")
 			require.NoError(t, os.WriteFile(hookFile, hook, 0o644))
 			count := filepath.Join(dir, "runs")

@@ -154,7 +154,7 @@ func TestSendMetadataPassesTheSDKChecker(t *testing.T) {
 		flags = append(flags, fmt.Sprintf("%s:%v", f.Name, f.HasValue))
 		assert.NotEmpty(t, f.Description)
 	}
-	assert.Equal(t, []string{"no-bearer:false", "name:true", "shell:true", "no-export:false", "with-expiry:false", "min-validity:true", "refresh:false", "apikey:true", "no-cache:false", "unset:false"}, flags)
+	assert.Equal(t, []string{"no-bearer:false", "name:true", "shell:true", "no-export:false", "with-expiry:false", "min-validity:true", "refresh:false", "apikey:true", "no-cache:false", "timeout:true", "unset:false"}, flags)
 
 	for name, errs := range plugin.NewPluginMetadataValidator().Errors([]plugin.PluginMetadata{md}) {
 		for _, e := range errs {
@@ -259,6 +259,7 @@ func TestEnvFailures(t *testing.T) {
 		{name: "closed port", access: expiring, refresh: "secret-refresh-token", closed: true, want: "connection refused. Check your network connection and try again."},
 		{name: "IAM never answers", access: expiring, refresh: "secret-refresh-token", timeout: 2, handler: iamtest.Hang, want: "did not answer within 2s. Try again later"},
 		{name: "invalid name", access: expiring, refresh: "secret-refresh-token", args: []string{"env", "--name", "X;touch pwned"}, want: "is not a valid variable name"},
+		{name: "hook's short bound", access: expiring, refresh: "secret-refresh-token", handler: iamtest.Hang, args: []string{"env", "--timeout", "1s"}, want: "did not answer within 1s"},
 		{name: "invalid flag", access: expiring, refresh: "secret-refresh-token", args: []string{"env", "--nobearer"}, want: "Incorrect Usage: unknown flag: --nobearer"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

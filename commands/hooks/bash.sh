@@ -1,7 +1,8 @@
 # kp-token hook for bash: exports __NAME__ now and, before each prompt, a fresh one when it
-# has less than __MIN__ s left. While the token is fresh no process is started (bash >= 4.2;
+# has less than __MIN__ s left (bash has no hook before each command: a command typed at a
+# prompt drawn long ago runs with the token that prompt had). While the token is fresh no process is started (bash >= 4.2;
 # bash 3.2 runs one `date` per prompt).
-__kp_token_run() { __BIN__ env --shell bash --with-expiry --name __NAME__ --min-validity __MIN__s __FLAGS__; }
+__kp_token_run() { __BIN__ env --shell bash --with-expiry --name __NAME__ --min-validity __MIN__s --timeout __TIMEOUT__s __FLAGS__; }
 __kp_token_now() {
   if [ -n "${EPOCHSECONDS-}" ]; then __kp_token_t=$EPOCHSECONDS
   elif ! printf -v __kp_token_t '%(%s)T' -1 2>/dev/null; then __kp_token_t=$(date +%s); fi

@@ -3,14 +3,19 @@
 # started: fish has no clock builtin, so the age of a stamp file written at each refresh
 # (`path mtime`, fish >= 3.5) tells the time; older fish runs one `date` per prompt.
 function __kp_token_run
-    __BIN__ env --shell fish --with-expiry --name __NAME__ --min-validity __MIN__s __FLAGS__ $argv
+    __BIN__ env --shell fish --with-expiry --name __NAME__ --min-validity __MIN__s --timeout __TIMEOUT__s __FLAGS__ $argv
 end
-set -g __kp_token_stamp __STAMP__
+# One stamp per shell: each shell's clock starts at its own refresh.
+set -g __kp_token_stamp __STAMP__.$fish_pid
+function __kp_token_cleanup --on-event fish_exit
+    command rm -f $__kp_token_stamp
+end
 function __kp_token_update
+    set -l out
     if test "$__kp_token_warned" = 1
-        set -f out (__kp_token_run 2>/dev/null)
+        set out (__kp_token_run 2>/dev/null)
     else
-        set -f out (__kp_token_run)
+        set out (__kp_token_run)
     end
     if test $status -eq 0
         for line in $out

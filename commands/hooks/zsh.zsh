@@ -3,7 +3,7 @@
 # (zsh/datetime's EPOCHSECONDS is the clock).
 zmodload zsh/datetime
 autoload -Uz add-zsh-hook
-__kp_token_run() { __BIN__ env --shell zsh --with-expiry --name __NAME__ --min-validity __MIN__s __FLAGS__ }
+__kp_token_run() { __BIN__ env --shell zsh --with-expiry --name __NAME__ --min-validity __MIN__s --timeout __TIMEOUT__s __FLAGS__; }
 __kp_token_update() {
   local out st
   if [[ ${__kp_token_warned:-0} == 1 ]]; then

@@ -38,7 +38,7 @@ type APIKeySource struct {
 
 // Describe implements the commands' token source: an API key holds no refresh token.
 func (a *APIKeySource) Describe() Info {
-	return Info{Endpoint: a.Endpoint, EndpointSource: a.EndpointSource, Region: a.Region}
+	return Info{Source: SourceAPIKey, Endpoint: a.Endpoint, EndpointSource: a.EndpointSource, Region: a.Region}
 }
 
 // cached is a cache file: the access token and its expiry, nothing else.
@@ -52,15 +52,11 @@ type cached struct {
 func (a *APIKeySource) Token(o Options) (token.Token, error) {
 	now := a.now()
 	file := a.cacheFile()
-	if !o.Force {
-		if t, ok := readCache(file, o.MinValidity, now); ok {
-			return t, nil
-		}
+	before, hit := readCache(file, o.MinValidity, now)
+	if hit && !o.Force {
+		return before, nil
 	}
-	bound := DefaultBound
-	if a.HTTPTimeout > 0 {
-		bound = time.Duration(a.HTTPTimeout) * time.Second
-	}
+	bound := o.bound(a.HTTPTimeout)
 	ctx, cancel := context.WithTimeout(context.Background(), bound)
 	defer cancel()
 
@@ -74,8 +70,9 @@ func (a *APIKeySource) Token(o Options) (token.Token, error) {
 			if e := failureSince(lock.Note(), now); e != nil {
 				return token.Token{}, e
 			}
-			// Someone exchanged the key while we waited.
-			if t, ok := readCache(file, o.MinValidity, a.now()); ok && (!o.Force || t.Claims.IssueAt.After(now.Add(-time.Minute))) {
+			// Someone exchanged the key while we waited: with --refresh, only a token that
+			// was not there before we waited will do.
+			if t, ok := readCache(file, o.MinValidity, a.now()); ok && (!o.Force || t.JWT != before.JWT) {
 				return t, nil
 			}
 			t, err := a.exchange(ctx, bound)
@@ -143,9 +140,11 @@ func readCache(file string, minValidity time.Duration, now time.Time) (token.Tok
 // writeCache stores the token, mode 0600 in a 0700 directory. It fails silently: a cache that
 // cannot be written only costs the next run an exchange.
 func writeCache(file string, t token.Token) {
-	if err := os.MkdirAll(filepath.Dir(file), 0o700); err != nil {
+	dir := filepath.Dir(file)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return
 	}
+	_ = os.Chmod(dir, 0o700) // tighten a directory made by hand
 	b, err := json.Marshal(cached{AccessToken: t.JWT, Expiration: t.Expiry.Unix()})
 	if err != nil {
 		return

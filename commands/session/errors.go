@@ -58,7 +58,7 @@ func (e *Error) Error() string {
 		return T("IAM refused to refresh the access token: {{.Detail}}. Log in again by running 'ibmcloud login', or 'ibmcloud login --sso' with a federated ID.",
 			map[string]any{"Detail": e.detail()})
 	case Unavailable:
-		return T("IAM at '{{.Endpoint}}' could not refresh the access token: {{.Detail}}. Try again later.",
+		return T("IAM at '{{.Endpoint}}' could not issue an access token: {{.Detail}}. Try again later.",
 			map[string]any{"Endpoint": e.Endpoint, "Detail": e.detail()})
 	case Unreachable:
 		return T("Cannot reach IAM at '{{.Endpoint}}': {{.Error}}. Check your network connection and try again.",

@@ -58,6 +58,18 @@ type Source struct {
 type Options struct {
 	MinValidity time.Duration // refresh when the token expires within this
 	Force       bool          // refresh whatever the token's expiry
+	Bound       time.Duration // limit on network work; 0 for the CLI's HTTP timeout, else DefaultBound
+}
+
+// bound is o.Bound, else the CLI's HTTP timeout in seconds, else DefaultBound.
+func (o Options) bound(httpTimeout int) time.Duration {
+	switch {
+	case o.Bound > 0:
+		return o.Bound
+	case httpTimeout > 0:
+		return time.Duration(httpTimeout) * time.Second
+	}
+	return DefaultBound
 }
 
 // Token returns a checked access token valid for longer than o.MinValidity. With a token that
@@ -85,10 +97,7 @@ func (s *Source) Token(o Options) (token.Token, error) {
 }
 
 func (s *Source) refresh(seen token.Token, o Options) (token.Token, error) {
-	bound := DefaultBound
-	if secs := s.Context.HTTPTimeout(); secs > 0 {
-		bound = time.Duration(secs) * time.Second
-	}
+	bound := o.bound(s.Context.HTTPTimeout())
 	start := s.now()
 	ctx, cancel := context.WithTimeout(context.Background(), bound)
 	defer cancel()
@@ -150,6 +159,12 @@ func (s *Source) refresh(seen token.Token, o Options) (token.Token, error) {
 	return fresh, nil
 }
 
+// Token sources, as Info reports them.
+const (
+	SourceSession = "session"
+	SourceAPIKey  = "api_key"
+)
+
 // Endpoint sources, as Info reports them.
 const (
 	EndpointFromEnv = "IAM_ENDPOINT"
@@ -171,6 +186,7 @@ func (s *Source) endpoint() (url, source string) {
 
 // Info describes the session without its secrets.
 type Info struct {
+	Source         string // SourceSession or SourceAPIKey
 	RefreshToken   bool   // a refresh token is held
 	Endpoint       string // where refreshes go
 	EndpointSource string // EndpointFromEnv, EndpointPrivate or EndpointPublic
@@ -180,7 +196,7 @@ type Info struct {
 // Describe returns what can be said of the session without a network call.
 func (s *Source) Describe() Info {
 	url, source := s.endpoint()
-	return Info{RefreshToken: s.Context.IAMRefreshToken() != "", Endpoint: url, EndpointSource: source, Region: s.Context.CurrentRegion().Name}
+	return Info{Source: SourceSession, RefreshToken: s.Context.IAMRefreshToken() != "", Endpoint: url, EndpointSource: source, Region: s.Context.CurrentRegion().Name}
 }
 
 func deadline(ctx context.Context) time.Time {
