@@ -92,10 +92,13 @@ func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 				}
 				t.Skipf("%s is not installed", tc.shell)
 			}
-			// A token due for refresh 3 s from now under --min-validity 59m50s; every new one
-			// is due 10 s after it is minted.
+			// A token due for refresh 20 s from now under --min-validity 59m50s (room for a
+			// loaded machine to start the shell and show ten prompts first); every new one is
+			// due 10 s after it is minted.
 			const minValidity = 59*time.Minute + 50*time.Second
-			first := iamtest.JWT(iamtest.Claims{IssuedAt: time.Now().Add(-7 * time.Second), ExpiresAt: time.Now().Add(minValidity + 3*time.Second)})
+			const firstDue = 20 * time.Second
+			minted := time.Now()
+			first := iamtest.JWT(iamtest.Claims{IssuedAt: minted.Add(-time.Minute), ExpiresAt: minted.Add(minValidity + firstDue)})
 			s := newSession(t, "Bearer "+first, "secret-refresh-token")
 
 			// The hook calls the binary it was printed by; count its runs through a wrapper.
@@ -143,7 +146,8 @@ func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 			assert.Equal(t, 1, runs(), "a fresh token starts no process at the prompt")
 			assert.Equal(t, 0, s.iam.Calls())
 
-			time.Sleep(3500 * time.Millisecond)
+			require.Less(t, time.Since(minted), firstDue, "the fresh-token checks ran before the token was due")
+			time.Sleep(time.Until(minted.Add(firstDue + 1500*time.Millisecond)))
 			ts.typeLine("true")
 			require.Eventually(t, func() bool { return s.iam.Calls() == 1 }, 20*time.Second, 20*time.Millisecond, ts.screen())
 			fresh := s.iam.LastIssued()

@@ -110,6 +110,45 @@ func lines(t *testing.T, d shell.Dialect, value string) map[bool]string {
 	return out
 }
 
+// carryable returns value with what d must refuse replaced, so that every fuzz input, once its
+// refusal is checked, goes on to the shells or the models.
+func carryable(d shell.Dialect, value string) string {
+	value = strings.ReplaceAll(value, "\x00", "0")
+	switch d {
+	case shell.POSIX, shell.PowerShell:
+		value = strings.ToValidUTF8(value, "\uFFFD")
+	case shell.Csh:
+		value = strings.ReplaceAll(value, "\n", "n")
+	case shell.Cmd:
+		value = strings.ToValidUTF8(value, "\uFFFD")
+		value = strings.Map(func(r rune) rune {
+			if strings.ContainsRune("\n\r\x1a\"%!", r) {
+				return '_'
+			}
+			return r
+		}, value)
+		if value == "" {
+			value = "_"
+		}
+	}
+	return value
+}
+
+// linesOrCarryable returns d's lines for value or, when d rightly refuses value, for
+// carryable(value).
+func linesOrCarryable(t *testing.T, d shell.Dialect, value string) (map[bool]string, string) {
+	t.Helper()
+	if ls := lines(t, d, value); ls != nil {
+		return ls, value
+	}
+	value = carryable(d, value)
+	ls := lines(t, d, value)
+	if ls == nil {
+		t.Fatalf("carryable returned %q, which %s refuses", value, d)
+	}
+	return ls, value
+}
+
 // fuzzRealShells checks d's lines for each value against every installed shell of d.
 func fuzzRealShells(f *testing.F, d shell.Dialect) {
 	addSeeds(f)
@@ -118,9 +157,7 @@ func fuzzRealShells(f *testing.F, d shell.Dialect) {
 		f.Skipf("no %s shell is installed", d)
 	}
 	f.Fuzz(func(t *testing.T, value string) {
-		if lines(t, d, value) == nil {
-			return
-		}
+		_, value = linesOrCarryable(t, d, value)
 		if !fuzzing() && isSeed[value] {
 			return // TestRealShells evaluates every seed, in one process per shell
 		}
@@ -139,10 +176,7 @@ func FuzzCsh(f *testing.F) { fuzzRealShells(f, shell.Csh) }
 func FuzzPowerShell(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, value string) {
-		ls := lines(t, shell.PowerShell, value)
-		if ls == nil {
-			return
-		}
+		ls, value := linesOrCarryable(t, shell.PowerShell, value)
 		for _, line := range ls {
 			name, got, err := parsePowerShellAssignment(line)
 			if err != nil {
@@ -158,10 +192,7 @@ func FuzzPowerShell(f *testing.F) {
 func FuzzCmd(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, value string) {
-		ls := lines(t, shell.Cmd, value)
-		if ls == nil {
-			return
-		}
+		ls, value := linesOrCarryable(t, shell.Cmd, value)
 		for _, line := range ls {
 			for _, delayed := range []bool{false, true} {
 				name, got, err := parseCmdSet(line, delayed)

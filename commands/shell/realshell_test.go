@@ -26,6 +26,20 @@ type realShell struct {
 	// where csh's history substitution has real events to substitute.
 	interactive bool
 	prelude     string // run first, to set the shell's options
+	pkg         string // the Debian package, when it is not argv[0]
+}
+
+// missing reports a shell that is not installed: a failure under CI=true, a skip otherwise.
+func (sh realShell) missing(tb testing.TB) {
+	tb.Helper()
+	pkg := sh.pkg
+	if pkg == "" {
+		pkg = sh.argv[0]
+	}
+	if os.Getenv("CI") == "true" {
+		tb.Fatalf("%s is not installed; CI must install the Debian package %s", sh.argv[0], pkg)
+	}
+	tb.Skipf("%s is not installed (Debian package %s)", sh.argv[0], pkg)
 }
 
 // bsdCshEvalMax is the longest eval "`…`" argument BSD csh takes: past it csh stops with
@@ -46,7 +60,7 @@ var realShells = []realShell{
 	{name: "tcsh", argv: []string{"tcsh", "-f"}, dialect: shell.Csh, interactive: true},
 	// With backslash_quote, a backslash quotes \, ' and " inside single quotes too.
 	{name: "tcsh-backslash_quote", argv: []string{"tcsh", "-f"}, dialect: shell.Csh, prelude: "set backslash_quote"},
-	{name: "bsd-csh", argv: []string{"bsd-csh", "-f"}, dialect: shell.Csh, maxLine: bsdCshEvalMax, interactive: true},
+	{name: "bsd-csh", argv: []string{"bsd-csh", "-f"}, dialect: shell.Csh, maxLine: bsdCshEvalMax, interactive: true, pkg: "csh"},
 }
 
 // shellsOf returns the installed shells of dialect d with their paths. A missing shell is a
@@ -61,9 +75,9 @@ func shellsOf(tb testing.TB, d shell.Dialect) []realShell {
 		path, err := exec.LookPath(sh.argv[0])
 		if err != nil {
 			if os.Getenv("CI") == "true" {
-				tb.Fatalf("%s is not installed; CI must install it", sh.name)
+				sh.missing(tb)
 			}
-			tb.Logf("%s is not installed: not tested", sh.name)
+			tb.Logf("%s is not installed: not tested", sh.argv[0])
 			continue
 		}
 		sh.argv = append([]string{path}, sh.argv[1:]...)
@@ -77,10 +91,7 @@ func requireShell(t *testing.T, sh realShell) realShell {
 	t.Helper()
 	path, err := exec.LookPath(sh.argv[0])
 	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not installed; CI must install it", sh.name)
-		}
-		t.Skipf("%s is not installed", sh.name)
+		sh.missing(t)
 	}
 	sh.argv = append([]string{path}, sh.argv[1:]...)
 	return sh
