@@ -1,4 +1,4 @@
-.PHONY: build install test lint bench release clean stress
+.PHONY: build install test lint bench release clean stress fuzz
 
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.7.0
 
@@ -46,3 +46,10 @@ stress:
 	cd plugin && KP_STRESS_PROCS=$${KP_STRESS_PROCS:-200} KP_STRESS_ROUNDS=$${KP_STRESS_ROUNDS:-20} \
 		KP_STRESS_KILLS=$${KP_STRESS_KILLS:-200} \
 		go test -count=1 -run 'ManyShellsStartingAtOnce|Killed' -timeout 30m
+
+# Fuzz each shell dialect's quoting in turn, FUZZTIME each; real shells are the oracles.
+FUZZTIME ?= 10m
+fuzz:
+	for t in FuzzPOSIX FuzzFish FuzzCsh FuzzPowerShell FuzzCmd; do \
+		go test ./commands/shell -run '^$$' -fuzz "^$$t\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 5s || exit 1; \
+	done
