@@ -114,7 +114,8 @@ func (s *Source) refresh(seen token.Token, o Options) (token.Token, error) {
 	case errors.Is(err, cliconfig.ErrLockTimeout):
 		return token.Token{}, &Error{Kind: LockTimeout, Path: s.ConfigPath, Bound: bound}
 	case err != nil:
-		// No lock file anywhere (neither beside config.json nor in the temporary directory):
+		// No lock file anywhere (neither beside config.json nor in the user's runtime or cache
+		// directory):
 		// refresh alone rather than not at all.
 		lock = nil
 	default:
