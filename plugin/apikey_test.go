@@ -30,19 +30,9 @@ func keyHome(t *testing.T) *home {
 
 func (h *home) runIn(stdin string, env []string, args ...string) result {
 	h.t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env, cmd.Dir = append(append([]string{}, h.env...), env...), h.home
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, errb strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	r := result{stdout: out.String(), stderr: errb.String()}
-	if exit, ok := err.(*exec.ExitError); ok {
-		r.code = exit.ExitCode()
-	} else {
-		require.NoError(h.t, err)
-	}
-	return r
+	cmd := h.command(binary, args...)
+	cmd.Env = append(cmd.Env[:len(cmd.Env):len(cmd.Env)], env...)
+	return h.finish(cmd, stdin)
 }
 
 func cacheDir(h *home) string {

@@ -114,22 +114,7 @@ func TestExec(t *testing.T) {
 	s.env = append(s.env, "ACCESS_TOKEN=stale", "KEEP_ME=kept value")
 
 	run := func(stdin string, args ...string) result {
-		cmd := exec.Command(binary, append([]string{"exec"}, args...)...)
-		cmd.Env, cmd.Dir = s.env, s.home
-		cmd.Stdin = strings.NewReader(stdin)
-		var out, errb strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		r := result{stdout: out.String(), stderr: errb.String()}
-		if exit, ok := err.(*exec.ExitError); ok {
-			r.code = exit.ExitCode()
-			if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-				r.code = 128 + int(ws.Signal()) // as a shell reports it
-			}
-		} else {
-			require.NoError(t, err)
-		}
-		return r
+		return s.finish(s.command(binary, append([]string{"exec"}, args...)...), stdin)
 	}
 
 	// The child sees the token, the rest of the environment unchanged, and the terminal's stdin.

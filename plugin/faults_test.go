@@ -45,19 +45,9 @@ func asNobody(t *testing.T, h *home) *syscall.Credential {
 
 func (h *home) runAs(cred *syscall.Credential, args ...string) result {
 	h.t.Helper()
-	cmd := exec.Command(binary, args...)
-	cmd.Env, cmd.Dir = h.env, h.home
+	cmd := h.command(binary, args...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	r := result{stdout: out.String(), stderr: errb.String()}
-	if exit, ok := err.(*exec.ExitError); ok {
-		r.code = exit.ExitCode()
-	} else {
-		require.NoError(h.t, err)
-	}
-	return r
+	return h.finish(cmd, "")
 }
 
 func TestReadOnlyConfigDirStillPrintsTheFreshToken(t *testing.T) {

@@ -6,14 +6,15 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -88,19 +89,36 @@ func (s *home) run(args ...string) result {
 
 func (s *home) runBinary(bin string, args ...string) result {
 	s.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
-	cmd.Env = s.env
-	cmd.Dir = s.home
+	return s.finish(s.command(bin, args...), "")
+}
+
+// command is bin with args, run in the home with its environment.
+func (s *home) command(bin string, args ...string) *exec.Cmd {
+	cmd := exec.Command(bin, args...)
+	cmd.Env, cmd.Dir = s.env, s.home
+	return cmd
+}
+
+// finish runs cmd with stdin to its end, at most 90 s, and reports it as a shell would: the
+// exit status, or 128+n for a death by signal n.
+func (s *home) finish(cmd *exec.Cmd, stdin string) result {
+	s.t.Helper()
 	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = strings.NewReader(stdin), &out, &errb
 	start := time.Now()
-	err := cmd.Run()
+	require.NoError(s.t, cmd.Start())
+	timer := time.AfterFunc(90*time.Second, func() { _ = cmd.Process.Kill() })
+	err := cmd.Wait()
+	timer.Stop()
 	r := result{stdout: out.String(), stderr: errb.String(), took: time.Since(start)}
-	if exit, ok := err.(*exec.ExitError); ok {
+	var exit *exec.ExitError
+	switch {
+	case errors.As(err, &exit):
 		r.code = exit.ExitCode()
-	} else {
+		if ws, ok := exit.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+			r.code = 128 + int(ws.Signal())
+		}
+	default:
 		require.NoError(s.t, err)
 	}
 	require.NotContains(s.t, r.stderr, "goroutine ", "no panic reaches the user")
