@@ -28,7 +28,7 @@ type HookOptions struct {
 	Shell       string
 	Name        string
 	NoBearer    bool
-	MinValidity TokenFlags
+	MinValidity time.Duration
 	APIKey      string
 
 	Out        io.Writer
@@ -63,7 +63,7 @@ func NewCmdHook(d *Deps, runF func(*HookOptions) error) *cobra.Command {
 	fs := cmd.Flags()
 	registerName(fs, &o.Name)
 	registerNoBearer(fs, &o.NoBearer)
-	fs.DurationVar(&o.MinValidity.MinValidity, "min-validity", DefaultMinValidity, i18n.T("Refresh the token first when it expires within this duration, such as 10m. The default is 5m."))
+	fs.DurationVar(&o.MinValidity, "min-validity", DefaultMinValidity, i18n.T("Refresh the token first when it expires within this duration, such as 10m. The default is 5m."))
 	setValueName(fs, "min-validity", "DURATION")
 	fs.StringVar(&o.APIKey, "apikey", "", i18n.T("Use the API key in this file (@FILE) instead of the login session. $IBMCLOUD_API_KEY works too."))
 	setValueName(fs, "apikey", "@FILE")
@@ -78,7 +78,7 @@ func runHook(o *HookOptions) error {
 	if err := checkName(o.Name); err != nil {
 		return err
 	}
-	if _, err := o.MinValidity.options(); err != nil {
+	if _, err := (&TokenFlags{MinValidity: o.MinValidity}).options(); err != nil {
 		return err
 	}
 	// The hook runs this very binary, not `ibmcloud`: it skips the CLI's start-up at every refresh.
@@ -118,22 +118,24 @@ func runHook(o *HookOptions) error {
 		}
 		flags = append(flags, "--apikey", q)
 	}
-	stamp, err := stampPath(bin, o.Name)
-	if err != nil {
-		return err
-	}
 	quotedBin, err := dialect.Quote(bin)
 	if err != nil {
 		return err
 	}
-	quotedStamp, err := dialect.Quote(stamp)
-	if err != nil {
-		return err
+	quotedStamp := ""
+	if o.Shell == "fish" {
+		stamp, err := stampPath(bin, o.Name)
+		if err != nil {
+			return err
+		}
+		if quotedStamp, err = dialect.Quote(stamp); err != nil {
+			return err
+		}
 	}
 	_, err = io.WriteString(o.Out, strings.NewReplacer(
 		"__BIN__", quotedBin,
 		"__NAME__", o.Name,
-		"__MIN__", strconv.Itoa(int(o.MinValidity.MinValidity.Seconds())),
+		"__MIN__", strconv.Itoa(int(o.MinValidity.Seconds())),
 		"__FLAGS__", strings.Join(flags, " "),
 		"__TIMEOUT__", strconv.Itoa(int(HookTimeout.Seconds())),
 		"__STAMP__", quotedStamp,
