@@ -60,8 +60,15 @@ func (s *Snapshot) Repository() core_config.Repository {
 // Exists implements configuration.Persistor.
 func (s *Snapshot) Exists() bool { return true }
 
-// Load implements configuration.Persistor: it decodes the checked bytes.
-func (s *Snapshot) Load(d configuration.DataInterface) error { return d.Unmarshal(s.data) }
+// Load implements configuration.Persistor with the checked bytes: the SDK's config struct gets
+// a copy of the one already decoded (env runs at every shell start; no second decode).
+func (s *Snapshot) Load(d configuration.DataInterface) error {
+	if bx, ok := d.(*core_config.BXConfigData); ok {
+		*bx = *s.Config
+		return nil
+	}
+	return d.Unmarshal(s.data)
+}
 
 // Save implements configuration.Persistor: a snapshot is never written back.
 func (s *Snapshot) Save(configuration.DataInterface) error { return errReadOnly }
