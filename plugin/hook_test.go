@@ -104,9 +104,7 @@ func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 			// The hook calls the binary it was printed by; count its runs through a wrapper.
 			dir := t.TempDir()
 			bin := filepath.Join(dir, "kp-token")
-			b, err := os.ReadFile(binary)
-			require.NoError(t, err)
-			require.NoError(t, os.WriteFile(bin, b, 0o755))
+			installBinary(t, bin)
 			args := append([]string{"hook", tc.shell, "--min-validity", minValidity.String()}, tc.flags...)
 			cmd := exec.Command(bin, args...)
 			cmd.Env = s.env
@@ -166,7 +164,7 @@ func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 			assert.Equal(t, 1, strings.Count(screen, "FAILED"), "one warning:\n%s", screen)
 			assert.Contains(t, screen, "Try again later")
 			assert.Equal(t, 3, runs(), "after a failure it waits a minute before trying again")
-			b, err = os.ReadFile(userRuns)
+			b, err := os.ReadFile(userRuns)
 			require.NoError(t, err)
 			assert.GreaterOrEqual(t, strings.Count(string(b), "p"), 15, "the user's own prompt handler still runs")
 		})

@@ -44,6 +44,14 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
+// installBinary puts the built plug-in at path as a hard link. A copy would be written
+// through a file descriptor that a concurrent test's fork can inherit, and executing the
+// copy while any process holds it open for writing fails with ETXTBSY ("text file busy").
+func installBinary(t *testing.T, path string) {
+	t.Helper()
+	require.NoError(t, os.Link(binary, path), "the test binary and temporary directories share a file system")
+}
+
 // home is a temporary home with a CLI config and a loopback IAM.
 type home struct {
 	t      *testing.T
@@ -392,9 +400,7 @@ func TestStandaloneFastPath(t *testing.T) {
 	// Where `ibmcloud plugin install` puts the binary, and a link to it named kp-token.
 	installed := filepath.Join(s.home, ".bluemix", "plugins", "kp-token", "kp-token")
 	require.NoError(t, os.MkdirAll(filepath.Dir(installed), 0o755))
-	b, err := os.ReadFile(binary)
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(installed, b, 0o755))
+	installBinary(t, installed)
 	link := filepath.Join(s.home, "bin", "kp-token")
 	require.NoError(t, os.MkdirAll(filepath.Dir(link), 0o755))
 	require.NoError(t, os.Symlink(installed, link))
