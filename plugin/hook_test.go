@@ -144,6 +144,7 @@ func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 			assert.Equal(t, 1, runs(), "a fresh token starts no process at the prompt")
 			assert.Equal(t, 0, s.iam.Calls())
 
+			t.Logf("shell started and %d fresh prompts shown in %v", 10, time.Since(minted).Round(time.Millisecond))
 			require.Less(t, time.Since(minted), firstDue, "the fresh-token checks ran before the token was due")
 			time.Sleep(time.Until(minted.Add(firstDue + 1500*time.Millisecond)))
 			ts.typeLine("true")
