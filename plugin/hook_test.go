@@ -171,3 +171,49 @@ func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 		})
 	}
 }
+
+// Two fish shells of one user: each keeps its own clock, so the refresh in one does not hide
+// from the other that its own token is due (they once shared one stamp file).
+func TestHookTwoFishShellsEachRefresh(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("fish"); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("fish is not installed; .ci/run must install it")
+		}
+		t.Skip("fish is not installed")
+	}
+	const minValidity = 59*time.Minute + 50*time.Second
+	const firstDue = 10 * time.Second
+	minted := time.Now()
+	first := iamtest.JWT(iamtest.Claims{IssuedAt: minted.Add(-time.Minute), ExpiresAt: minted.Add(minValidity + firstDue)})
+	s := newSession(t, "Bearer "+first, "secret-refresh-token")
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "kp-token")
+	installBinary(t, bin)
+	cmd := exec.Command(bin, "hook", "fish", "--min-validity", minValidity.String())
+	cmd.Env = s.env
+	hook, err := cmd.Output()
+	require.NoError(t, err)
+	hookFile := filepath.Join(dir, "hook")
+	require.NoError(t, os.WriteFile(hookFile, hook, 0o644))
+
+	env := append(s.env, "TERM=xterm-256color", "SHELL=fish")
+	a := startTmux(t, env, "fish", "--no-config", "-i")
+	b := startTmux(t, env, "fish", "--no-config", "-i")
+	for _, sh := range []*tmuxShell{a, b} {
+		sh.typeLine("source " + hookFile)
+		assert.Equal(t, "Bearer "+first, sh.value(dir, "ACCESS_TOKEN"))
+	}
+	require.Less(t, time.Since(minted), firstDue, "both shells started before the token was due")
+
+	time.Sleep(time.Until(minted.Add(firstDue + 1500*time.Millisecond)))
+	a.typeLine("true")
+	require.Eventually(t, func() bool { return s.iam.Calls() == 1 }, 20*time.Second, 20*time.Millisecond, a.screen())
+	fresh := s.iam.LastIssued()
+	assert.Equal(t, "Bearer "+fresh, a.value(dir, "ACCESS_TOKEN"))
+
+	// The other shell's token is just as due: its next prompt picks up the refreshed session.
+	b.typeLine("true")
+	assert.Equal(t, "Bearer "+fresh, b.value(dir, "ACCESS_TOKEN"), "the second shell refreshes too")
+	assert.Equal(t, 1, s.iam.Calls(), "from the session the first shell refreshed, without a call")
+}
