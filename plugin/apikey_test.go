@@ -90,13 +90,17 @@ func TestAPIKeyCache(t *testing.T) {
 	assert.Equal(t, first.stdout, second.stdout)
 	assert.Equal(t, 1, h.iam.Calls(), "a second run within the token's life makes no IAM call")
 
-	entries, err := os.ReadDir(cacheDir(h))
+	// One token file, and beside it the lock that parallel runs with this key share.
+	files, err := filepath.Glob(filepath.Join(cacheDir(h), "*.json"))
 	require.NoError(t, err)
-	require.Len(t, entries, 1)
-	file := filepath.Join(cacheDir(h), entries[0].Name())
-	info, err := os.Stat(file)
-	require.NoError(t, err)
-	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
+	require.Len(t, files, 1)
+	file := files[0]
+	assert.FileExists(t, file+".kp-token.lock")
+	for _, f := range []string{file, file + ".kp-token.lock"} {
+		info, err := os.Stat(f)
+		require.NoError(t, err)
+		assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), f)
+	}
 	dinfo, err := os.Stat(cacheDir(h))
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o700), dinfo.Mode().Perm())
@@ -104,7 +108,7 @@ func TestAPIKeyCache(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotContains(t, string(b), goodKey, "never the key")
 	assert.NotContains(t, string(b), "refresh", "never the refresh token")
-	assert.NotContains(t, entries[0].Name(), goodKey)
+	assert.NotContains(t, filepath.Base(file), goodKey)
 
 	r := h.runIn("", key, "print", "--refresh")
 	assert.Equal(t, 0, r.code)
@@ -149,6 +153,37 @@ func TestAPIKeyParallelRunsMakeOneExchange(t *testing.T) {
 	assert.Equal(t, 1, h.iam.Calls())
 	for i, r := range out {
 		assert.Equal(t, "Bearer "+h.iam.LastIssued()+"\n", r.stdout, "run %d: %s", i, r.stderr)
+	}
+}
+
+// The first exchange on a machine has no cache directory yet. A run that arrives once the
+// directory exists (made by the first run about to write its cache, or by another key's run)
+// must wait on the same lock as the first run, not on one of its own.
+func TestAPIKeyFirstExchangeAndTheCacheDirectory(t *testing.T) {
+	h := keyHome(t)
+	h.env = append(h.env, "IBMCLOUD_API_KEY="+goodKey)
+	release := make(chan struct{})
+	h.iam.SetHandler(func(w http.ResponseWriter, r *http.Request) {
+		<-release
+		h.iam.Refresh(w, r)
+	})
+	var wg sync.WaitGroup
+	out := make([]result, 2)
+	wg.Add(1)
+	go func() { defer wg.Done(); out[0] = h.run("print") }()
+	require.Eventually(t, func() bool { return h.iam.Calls() == 1 }, 10*time.Second, 5*time.Millisecond)
+
+	require.NoError(t, os.MkdirAll(cacheDir(h), 0o700))
+	wg.Add(1)
+	go func() { defer wg.Done(); out[1] = h.run("print") }()
+	time.Sleep(500 * time.Millisecond) // the second run reaches its lock (or, wrongly, IAM)
+	close(release)
+	wg.Wait()
+
+	assert.Equal(t, 1, h.iam.Calls(), "one exchange")
+	for i, r := range out {
+		assert.Equal(t, 0, r.code, r.stderr)
+		assert.Equal(t, "Bearer "+h.iam.LastIssued()+"\n", r.stdout, "run %d", i)
 	}
 }
 

@@ -61,6 +61,10 @@ func (a *APIKeySource) Token(o Options) (token.Token, error) {
 	defer cancel()
 
 	if file != "" {
+		// The lock lives beside the cache file, so its directory must exist before the first
+		// run locks: else that run locks the fallback place and a run arriving once the
+		// directory exists locks another file and makes a second exchange.
+		_ = os.MkdirAll(filepath.Dir(file), 0o700)
 		lock, err := cliconfig.LockRefresh(ctx, file)
 		switch {
 		case errors.Is(err, cliconfig.ErrLockTimeout):
