@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -162,15 +163,17 @@ func TestExec(t *testing.T) {
 		out, err := cmd.StdoutPipe()
 		require.NoError(t, err)
 		require.NoError(t, cmd.Start())
+		// A signal that never arrives fails the test instead of hanging it.
+		stop := time.AfterFunc(10*time.Second, func() { _ = cmd.Process.Kill() })
 		buf := make([]byte, 6)
-		_, err = out.Read(buf)
+		_, err = io.ReadFull(out, buf)
 		require.NoError(t, err)
 		require.Equal(t, "ready\n", string(buf))
 		require.NoError(t, cmd.Process.Signal(sig))
-		rest := make([]byte, 4)
-		n, _ := out.Read(rest)
+		rest, _ := io.ReadAll(out)
 		err = cmd.Wait()
-		assert.Equal(t, "got\n", string(rest[:n]), "%v reached the command", sig)
+		stop.Stop()
+		assert.Equal(t, "got\n", string(rest), "%v reached the command", sig)
 		var exit *exec.ExitError
 		require.ErrorAs(t, err, &exit)
 		assert.Equal(t, 7, exit.ExitCode())

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -33,11 +34,21 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "kp-token")
-	build := exec.Command("go", "build", "-o", binary, ".")
+	// No VCS stamp: git refuses to describe a checkout owned by another user (a CI container
+	// running as root over a runner's clone), and the tests do not need it.
+	build := exec.Command("go", "build", "-buildvcs=false", "-o", binary, ".")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building the plug-in:", err)
 		os.Exit(1)
+	}
+	// A job started in the background by a script, or under nohup, begins with SIGINT or SIGHUP
+	// ignored, and children inherit that: the commands the exec tests signal could not trap
+	// them. Catching them here (only then) gives the children the default disposition.
+	for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGHUP, syscall.SIGTERM} {
+		if signal.Ignored(sig) {
+			signal.Notify(make(chan os.Signal, 1), sig)
+		}
 	}
 	code := m.Run()
 	_ = os.RemoveAll(dir)
