@@ -148,7 +148,10 @@ func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 			require.Less(t, time.Since(minted), firstDue, "the fresh-token checks ran before the token was due")
 			time.Sleep(time.Until(minted.Add(firstDue + 1500*time.Millisecond)))
 			ts.typeLine("true")
-			require.Eventually(t, func() bool { return s.iam.Calls() == 1 }, 20*time.Second, 20*time.Millisecond, ts.screen())
+			// The loopback IAM counts a call when it arrives and records the token it mints
+			// just after: wait for the token.
+			require.Eventually(t, func() bool { return s.iam.LastIssued() != "" }, 20*time.Second, 20*time.Millisecond, ts.screen())
+			require.Equal(t, 1, s.iam.Calls())
 			fresh := s.iam.LastIssued()
 			assert.Equal(t, want(fresh), ts.value(dir, tc.name), "replaced at the next prompt")
 			assert.Equal(t, 2, runs())
@@ -208,7 +211,8 @@ func TestHookTwoFishShellsEachRefresh(t *testing.T) {
 
 	time.Sleep(time.Until(minted.Add(firstDue + 1500*time.Millisecond)))
 	a.typeLine("true")
-	require.Eventually(t, func() bool { return s.iam.Calls() == 1 }, 20*time.Second, 20*time.Millisecond, a.screen())
+	require.Eventually(t, func() bool { return s.iam.LastIssued() != "" }, 20*time.Second, 20*time.Millisecond, a.screen())
+	require.Equal(t, 1, s.iam.Calls())
 	fresh := s.iam.LastIssued()
 	assert.Equal(t, "Bearer "+fresh, a.value(dir, "ACCESS_TOKEN"))
 
