@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"os/exec"
 	"strconv"
 	"testing"
@@ -49,13 +48,7 @@ func TestEnvDialectsEvaluatedByRealShells(t *testing.T) {
 
 	for _, sh := range dialectShells {
 		t.Run(sh.argv[0], func(t *testing.T) {
-			path, err := exec.LookPath(sh.argv[0])
-			if err != nil {
-				if os.Getenv("CI") == "true" {
-					t.Fatalf("%s is not installed; .ci/run must install it", sh.argv[0])
-				}
-				t.Skipf("%s is not installed", sh.argv[0])
-			}
+			path := lookTool(t, sh.argv[0])
 			run := func(script string) string {
 				cmd := exec.Command(path, append(sh.argv[1:], "-c", script)...)
 				cmd.Env, cmd.Dir = s.env, s.home

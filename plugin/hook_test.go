@@ -25,12 +25,7 @@ type tmuxShell struct {
 
 func startTmux(t *testing.T, env []string, argv ...string) *tmuxShell {
 	t.Helper()
-	if _, err := exec.LookPath("tmux"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("tmux is not installed; .ci/run must install it")
-		}
-		t.Skip("tmux is not installed")
-	}
+	lookTool(t, "tmux")
 	ts := &tmuxShell{t: t, socket: fmt.Sprintf("kp-token-test-%d-%d", os.Getpid(), time.Now().UnixNano()), env: env}
 	ts.tmux(append([]string{"new-session", "-d", "-x", "200", "-y", "50", "-s", "t"}, argv...)...)
 	t.Cleanup(func() { _ = exec.Command("tmux", "-L", ts.socket, "kill-server").Run() })
@@ -68,6 +63,21 @@ func (ts *tmuxShell) value(dir, name string) string {
 
 func (ts *tmuxShell) screen() string { return ts.tmux("capture-pane", "-p", "-t", "t", "-S", "-200") }
 
+// writeHook installs the plug-in in dir (the hook calls the binary that printed it) and writes
+// the code `hook args…` prints there, to be sourced.
+func writeHook(t *testing.T, s *home, dir string, args ...string) (bin, hookFile string) {
+	t.Helper()
+	bin = filepath.Join(dir, "kp-token")
+	installBinary(t, bin)
+	cmd := exec.Command(bin, append([]string{"hook"}, args...)...)
+	cmd.Env = s.env
+	hook, err := cmd.Output()
+	require.NoError(t, err)
+	hookFile = filepath.Join(dir, "hook")
+	require.NoError(t, os.WriteFile(hookFile, hook, 0o644))
+	return bin, hookFile
+}
+
 // The hook in real interactive shells: the token is exported at once, a fresh token starts
 // no process at the prompt, a token due for refresh is replaced at the next prompt, and a
 // failing refresh leaves a usable shell with the variable unset and one warning.
@@ -86,12 +96,7 @@ func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 	} {
 		t.Run(tc.shell, func(t *testing.T) {
 			t.Parallel()
-			if _, err := exec.LookPath(tc.shell); err != nil {
-				if os.Getenv("CI") == "true" {
-					t.Fatalf("%s is not installed; .ci/run must install it", tc.shell)
-				}
-				t.Skipf("%s is not installed", tc.shell)
-			}
+			lookTool(t, tc.shell)
 			// A token due for refresh 20 s from now under --min-validity 59m50s (room for a
 			// loaded machine to start the shell and show ten prompts first); every new one is
 			// due 10 s after it is minted.
@@ -101,21 +106,15 @@ func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 			first := iamtest.JWT(iamtest.Claims{IssuedAt: minted.Add(-time.Minute), ExpiresAt: minted.Add(minValidity + firstDue)})
 			s := newSession(t, "Bearer "+first, "secret-refresh-token")
 
-			// The hook calls the binary it was printed by; count its runs through a wrapper.
 			dir := t.TempDir()
-			bin := filepath.Join(dir, "kp-token")
-			installBinary(t, bin)
-			args := append([]string{"hook", tc.shell, "--min-validity", minValidity.String()}, tc.flags...)
-			cmd := exec.Command(bin, args...)
-			cmd.Env = s.env
-			hook, err := cmd.Output()
+			bin, hookFile := writeHook(t, s, dir, append([]string{tc.shell, "--min-validity", minValidity.String()}, tc.flags...)...)
+			hook, err := os.ReadFile(hookFile)
 			require.NoError(t, err)
 			assert.Contains(t, string(hook), "--timeout 5s", "a refresh from a prompt is bounded short")
 			if tc.shell == "fish" {
 				assert.Contains(t, string(hook), ".$fish_pid", "one stamp per fish shell")
 			}
-			hookFile := filepath.Join(dir, "hook")
-			require.NoError(t, os.WriteFile(hookFile, hook, 0o644))
+			// The hook calls the binary it was printed by; count its runs through a wrapper.
 			count := filepath.Join(dir, "runs")
 			require.NoError(t, os.Rename(bin, bin+".real"))
 			require.NoError(t, os.WriteFile(bin, []byte("#!/bin/sh\necho run >> '"+count+"'\nexec '"+bin+".real' \"$@\"\n"), 0o755))
@@ -179,26 +178,14 @@ func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 // from the other that its own token is due (they once shared one stamp file).
 func TestHookTwoFishShellsEachRefresh(t *testing.T) {
 	t.Parallel()
-	if _, err := exec.LookPath("fish"); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("fish is not installed; .ci/run must install it")
-		}
-		t.Skip("fish is not installed")
-	}
+	lookTool(t, "fish")
 	const minValidity = 59*time.Minute + 50*time.Second
 	const firstDue = 10 * time.Second
 	minted := time.Now()
 	first := iamtest.JWT(iamtest.Claims{IssuedAt: minted.Add(-time.Minute), ExpiresAt: minted.Add(minValidity + firstDue)})
 	s := newSession(t, "Bearer "+first, "secret-refresh-token")
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "kp-token")
-	installBinary(t, bin)
-	cmd := exec.Command(bin, "hook", "fish", "--min-validity", minValidity.String())
-	cmd.Env = s.env
-	hook, err := cmd.Output()
-	require.NoError(t, err)
-	hookFile := filepath.Join(dir, "hook")
-	require.NoError(t, os.WriteFile(hookFile, hook, 0o644))
+	_, hookFile := writeHook(t, s, dir, "fish", "--min-validity", minValidity.String())
 
 	env := append(s.env, "TERM=xterm-256color", "SHELL=fish")
 	a := startTmux(t, env, "fish", "--no-config", "-i")

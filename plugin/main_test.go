@@ -63,6 +63,20 @@ func installBinary(t *testing.T, path string) {
 	require.NoError(t, os.Link(binary, path), "the test binary and temporary directories share a file system")
 }
 
+// lookTool returns the path of a program the tests drive. Missing, it skips the test, except
+// under CI, where .ci/run must have installed it.
+func lookTool(t *testing.T, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("%s is not installed; .ci/run must install it", name)
+		}
+		t.Skipf("%s is not installed", name)
+	}
+	return path
+}
+
 // home is a temporary home with a CLI config and a loopback IAM.
 type home struct {
 	t      *testing.T
@@ -436,13 +450,7 @@ func TestEnvOutputEvaluatedByRealShells(t *testing.T) {
 	hostile := newSession(t, "Bearer x'$(touch pwned)'`touch pwned`", "r")
 	for _, sh := range posixShells {
 		t.Run(sh[0], func(t *testing.T) {
-			path, err := exec.LookPath(sh[0])
-			if err != nil {
-				if os.Getenv("CI") == "true" {
-					t.Fatalf("%s is not installed; .ci/run must install it", sh[0])
-				}
-				t.Skipf("%s is not installed", sh[0])
-			}
+			path := lookTool(t, sh[0])
 			eval := func(s *home, args, show string) string {
 				script := `eval "$(` + binary + ` ` + args + `)"; ` + show
 				cmd := exec.Command(path, append(sh[1:], "-c", script)...)
