@@ -180,6 +180,24 @@ func TestEnvFailuresLeaveStdoutEmpty(t *testing.T) {
 		{name: "IAM answers garbage", access: expiring, refresh: "secret-refresh-token", handler: func(w http.ResponseWriter, _ *http.Request) {
 			_, _ = w.Write([]byte(`{"access_token":"x'$(id)'","refresh_token":"r2"}`))
 		}, args: []string{"env"}, wantErr: "did not answer with a usable access token", wantCalls: 1},
+		{name: "IAM's token has no expiry", access: expiring, refresh: "secret-refresh-token", handler: func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = w.Write([]byte(`{"access_token":"eyJhbGciOiJSUzI1NiJ9.eyJpYW1faWQiOiJ4In0.c2ln","refresh_token":"r2"}`))
+		}, args: []string{"env"}, wantErr: "did not answer with a usable access token", wantCalls: 1},
+		{name: "IAM's token has already expired", access: expiring, refresh: "secret-refresh-token", handler: func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = w.Write([]byte(`{"access_token":"` + iamtest.Valid(-time.Minute) + `","refresh_token":"r2"}`))
+		}, args: []string{"env"}, wantErr: "which has already passed by this machine's clock", wantCalls: 1},
+		{name: "IAM redirects", access: expiring, refresh: "secret-refresh-token", handler: func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "http://127.0.0.1:1/identity/token", http.StatusTemporaryRedirect)
+		}, args: []string{"env"}, wantErr: "did not answer with a usable access token", wantCalls: 1},
+		{name: "IAM answers without end", access: expiring, refresh: "secret-refresh-token", handler: func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = w.Write([]byte(`{"access_token":"`))
+			chunk := []byte(strings.Repeat("A", 64<<10))
+			for i := 0; i < 64; i++ { // 4 MiB, and it would go on
+				if _, err := w.Write(chunk); err != nil {
+					return
+				}
+			}
+		}, args: []string{"env"}, wantErr: "did not answer with a usable access token", wantCalls: 1},
 		{name: "IAM unreachable", access: expiring, refresh: "secret-refresh-token", closeIAM: true, args: []string{"env"}, wantErr: "Cannot reach IAM at"},
 		{name: "IAM never answers", access: expiring, refresh: "secret-refresh-token", timeout: 1, handler: iamtest.Hang, args: []string{"env"}, wantErr: "did not answer within 1s", wantCalls: 1},
 		{name: "invalid name", access: valid, args: []string{"env", "--name", "A-B"}, wantErr: "Incorrect Usage: 'A-B' is not a valid variable name"},

@@ -204,6 +204,9 @@ func TestAPIKeyFailures(t *testing.T) {
 			iamtest.Error(w, 403, "BXNIM0513E", "The account is suspended.")
 		}, want: "IAM refused the API key: HTTP 403 BXNIM0513E"},
 		{name: "500", key: goodKey, handler: func(w http.ResponseWriter, _ *http.Request) { iamtest.Error(w, 500, "BXNIM9999E", "boom") }, want: "Try again later."},
+		{name: "redirect, not followed with the key", key: goodKey, handler: func(w http.ResponseWriter, r *http.Request) {
+			http.Redirect(w, r, "http://127.0.0.1:1/identity/token", http.StatusTemporaryRedirect)
+		}, want: "did not answer with a usable access token"},
 		{name: "unreachable", key: goodKey, closed: true, want: "Cannot reach IAM at"},
 		{name: "hang", key: goodKey, handler: iamtest.Hang, timeout: true, want: "did not answer within 2s"},
 		{name: "empty key file", key: "@empty", want: "Incorrect Usage: The API key from "},

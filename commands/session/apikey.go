@@ -104,11 +104,7 @@ func (a *APIKeySource) exchange(ctx context.Context, bound time.Duration) (token
 		}
 		return token.Token{}, err
 	}
-	t, err := token.Parse(answer.AccessToken)
-	if err != nil {
-		return token.Token{}, &Error{Kind: BadAnswer, Endpoint: a.Endpoint}
-	}
-	return t, nil
+	return checkAnswer(answer.AccessToken, a.Endpoint, a.now())
 }
 
 // cacheFile is one file per key and endpoint, named by a SHA-256 of both.

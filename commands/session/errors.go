@@ -27,6 +27,7 @@ const (
 	ConfigChanged                    // config.json changed during the refresh, so it was not saved
 	LockTimeout                      // another process held the refresh lock for too long
 	KeyRefused                       // IAM refused an API key (4xx)
+	AnswerExpired                    // IAM's new token is already expired by the local clock
 )
 
 // Error is a failure to get a token. Its text says what went wrong and what to do; it never
@@ -36,6 +37,7 @@ type Error struct {
 	Path     string
 	Endpoint string
 	Bound    time.Duration
+	Expiry   time.Time // of the token IAM issued (AnswerExpired)
 	Status   int
 	Code     string // IAM's errorCode, such as BXNIM0408E
 	Message  string // IAM's errorMessage
@@ -69,6 +71,9 @@ func (e *Error) Error() string {
 	case BadAnswer:
 		return T("IAM at '{{.Endpoint}}' did not answer with a usable access token. Try again later.",
 			map[string]any{"Endpoint": e.Endpoint})
+	case AnswerExpired:
+		return T("IAM at '{{.Endpoint}}' issued a token that expires at {{.Expiry}}, which has already passed by this machine's clock. Check that the system clock is right.",
+			map[string]any{"Endpoint": e.Endpoint, "Expiry": e.Expiry.UTC().Format(time.RFC3339)})
 	case ConfigUnwritable:
 		return T("The refreshed token could not be saved to '{{.Path}}': {{.Error}}. The next command refreshes it again.",
 			map[string]any{"Path": e.Path, "Error": clean(errText(e.Err))})

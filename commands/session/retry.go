@@ -35,15 +35,58 @@ func (s *Source) exchange(ctx context.Context, endpoint, refresh string, bound t
 	if err != nil {
 		return token.Token{}, "", err
 	}
-	fresh, err := token.Parse(answer.AccessToken)
+	fresh, err := checkAnswer(answer.AccessToken, endpoint, s.now())
 	if err != nil {
-		return token.Token{}, "", &Error{Kind: BadAnswer, Endpoint: endpoint}
+		return token.Token{}, "", err
 	}
 	if answer.RefreshToken != "" {
 		refresh = answer.RefreshToken
 	}
 	return fresh, refresh, nil
 }
+
+// checkAnswer checks the access token IAM issued: a JWT that says when it expires, and not
+// already expired. Printed, one without an expiry would be refreshed at every run; one that
+// looks expired on arrival means this machine's clock is wrong, which the user must hear.
+func checkAnswer(access, endpoint string, now time.Time) (token.Token, error) {
+	t, err := token.Parse(access)
+	if err != nil || t.Expiry.IsZero() {
+		return token.Token{}, &Error{Kind: BadAnswer, Endpoint: endpoint}
+	}
+	if !t.Expiry.After(now) {
+		return token.Token{}, &Error{Kind: AnswerExpired, Endpoint: endpoint, Expiry: t.Expiry}
+	}
+	return t, nil
+}
+
+// maxAnswer bounds what is read of one answer: IAM's are a few kilobytes, and a proxy or
+// portal that streams without end must not fill the memory of every starting shell.
+const maxAnswer = 1 << 20
+
+var errAnswerTooLarge = errors.New("the answer is larger than 1 MiB")
+
+// limitedBody fails a read past maxAnswer, so the answer is refused (not retried) instead of
+// read whole.
+type limitedBody struct {
+	io.ReadCloser
+	left int64
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, errAnswerTooLarge
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+// noRedirects makes a redirect an answer of its own: IAM's token endpoint never redirects,
+// and following one would send the refresh token or API key to another address.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 
 // callIAM asks IAM's token endpoint for a token with the SDK's client, retrying as described
 // above.
@@ -56,7 +99,7 @@ func callIAM(ctx context.Context, rt http.RoundTripper, endpoint string, req *au
 			return nil, &Error{Kind: Timeout, Endpoint: endpoint, Bound: bound}
 		}
 		client := iam.NewClient(iam.DefaultConfig(endpoint), &rest.Client{
-			HTTPClient:    &http.Client{Timeout: remaining, Transport: rec},
+			HTTPClient:    &http.Client{Timeout: remaining, Transport: rec, CheckRedirect: noRedirects},
 			DefaultHeader: make(http.Header),
 		})
 		answer, err := client.GetToken(req)
@@ -110,6 +153,7 @@ func (r *retryAfter) RoundTrip(req *http.Request) (*http.Response, error) {
 	var d time.Duration
 	if err == nil {
 		d = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
+		resp.Body = &limitedBody{ReadCloser: resp.Body, left: maxAnswer}
 	}
 	r.mu.Lock()
 	r.d = d

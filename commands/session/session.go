@@ -274,6 +274,8 @@ func classify(err error, endpoint string, bound time.Duration) error {
 
 func byStatus(status int) Kind {
 	switch {
+	case status < 400:
+		return BadAnswer // a redirect, which is not followed, or another answer without a token
 	case status == http.StatusTooManyRequests || status >= 500:
 		return Unavailable
 	case status == http.StatusBadRequest || status == http.StatusUnauthorized || status == http.StatusForbidden:
