@@ -41,7 +41,7 @@ type Snapshot struct {
 // Load reads path and decodes it the way the SDK does (the same struct, the same decoder), so
 // that whatever the SDK would choke on, and then overwrite, is reported instead.
 func Load(path string) (*Snapshot, error) {
-	data, err := os.ReadFile(path)
+	data, err := readFile(path)
 	if err != nil {
 		return nil, classify(path, err)
 	}

@@ -1,12 +1,14 @@
 package cliconfig_test
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/models"
+	"github.com/gofrs/flock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -59,4 +61,68 @@ func TestSnapshotAnswersThroughTheSDKRepository(t *testing.T) {
 	after, err := os.ReadFile(path)
 	require.NoError(t, err)
 	assert.Equal(t, before, after)
+}
+
+// The SDK saves config.json by truncating and rewriting it under an exclusive flock on the
+// file. A read during that save must wait for it, not report an empty or cut-short config
+// (and tell the user to log in again).
+func TestLoadWaitsForTheSDKsSave(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.json")
+	full := []byte(`{"IAMToken":"Bearer a.b.c","IAMRefreshToken":"r","Region":"eu-de"}`)
+	require.NoError(t, os.WriteFile(path, full, 0o600))
+
+	// What the SDK's DiskPersistor.lockedWrite does, paused halfway through os.WriteFile.
+	sdk := flock.New(path)
+	require.NoError(t, sdk.Lock())
+	require.NoError(t, os.WriteFile(path, full[:10], 0o600))
+
+	type loaded struct {
+		snap *cliconfig.Snapshot
+		err  error
+	}
+	done := make(chan loaded, 1)
+	go func() {
+		snap, err := cliconfig.Load(path)
+		done <- loaded{snap, err}
+	}()
+	select {
+	case r := <-done:
+		t.Fatalf("Load returned during the save: %v", r.err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	require.NoError(t, os.WriteFile(path, full, 0o600))
+	require.NoError(t, sdk.Unlock())
+
+	r := <-done
+	require.NoError(t, r.err)
+	assert.Equal(t, "Bearer a.b.c", r.snap.Config.IAMToken)
+}
+
+func TestLoadNeverCreatesAMissingConfig(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.json")
+	_, err := cliconfig.Load(path)
+	var p *cliconfig.Problem
+	require.ErrorAs(t, err, &p)
+	assert.Equal(t, cliconfig.Missing, p.Kind)
+	assert.NoFileExists(t, path)
+}
+
+// A config.json reached through a symlink (a dotfiles repository) and through its target
+// (IBMCLOUD_CONFIG_HOME pointing there) is one config: one refresh lock.
+func TestRefreshLockIsOnePerConfigWhateverThePath(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "dotfiles", "config.json")
+	require.NoError(t, os.MkdirAll(filepath.Dir(target), 0o700))
+	require.NoError(t, os.WriteFile(target, []byte(`{}`), 0o600))
+	link := filepath.Join(dir, "home", ".bluemix", "config.json")
+	require.NoError(t, os.MkdirAll(filepath.Dir(link), 0o700))
+	require.NoError(t, os.Symlink(target, link))
+
+	held, err := cliconfig.LockRefresh(context.Background(), link)
+	require.NoError(t, err)
+	defer held.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_, err = cliconfig.LockRefresh(ctx, target)
+	assert.ErrorIs(t, err, cliconfig.ErrLockTimeout, "the lock through the symlink is the target's lock")
 }

@@ -23,8 +23,13 @@ type RefreshLock struct {
 // LockRefresh waits for the refresh lock of the config at path until ctx is done. When no lock
 // file can be made beside config.json (a read-only directory), it uses one in the user's own
 // runtime or cache directory (never a shared one such as /tmp, where another user could plant
-// the file), named after the config's path, so the single flight still holds.
+// the file), named after the config's path, so the single flight still holds. A symlinked
+// config is locked at its target, as SaveTokens writes it: one file, one lock, whichever path
+// a process came by.
 func LockRefresh(ctx context.Context, path string) (*RefreshLock, error) {
+	if target, err := filepath.EvalSymlinks(path); err == nil {
+		path = target
+	}
 	l, err := lockFile(ctx, path+".kp-token.lock")
 	if err != nil && !errors.Is(err, ErrLockTimeout) {
 		dir, dirErr := fallbackDir()

@@ -1,0 +1,35 @@
+//go:build unix
+
+package cliconfig
+
+import (
+	"errors"
+	"io"
+	"os"
+	"syscall"
+	"time"
+)
+
+// readWait bounds the wait for a writer's lock. The SDK holds it for one write of a few
+// kilobytes; a writer stuck for longer must not stall every shell start, so after the bound
+// the file is read as it is (and refused if it does not parse: nothing is written).
+const readWait = 2 * time.Second
+
+// readFile reads config.json under a shared flock on the file itself: the SDK truncates and
+// rewrites it under an exclusive flock, and a read in between would see it empty or cut short.
+// The file is opened read-only and never created (the SDK's lock would create it).
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close() // releases the lock
+	for deadline := time.Now().Add(readWait); ; {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_SH|syscall.LOCK_NB)
+		if err == nil || !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
+			break // locked; or the file system has no locks, or the writer is stuck: read anyway
+		}
+		time.Sleep(retryLock)
+	}
+	return io.ReadAll(f)
+}
