@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/configuration/core_config"
+	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/models"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -310,4 +312,36 @@ func TestConfigChangingUnderneathIsNeverOverwritten(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, bytes.Equal(after, good) || bytes.Equal(after, broken), "only the writer's versions were ever written")
 	t.Logf("%d runs: %d printed the token, %d reported the broken version", runs, ok, refused)
+}
+
+// The ibmcloud CLI saves config.json with the SDK's own code (truncate and rewrite under a
+// flock) while shells start: every run gets the session, none sees a half-written file and
+// tells the user to log in again.
+func TestTheCLISavingItsConfigMeanwhile(t *testing.T) {
+	s := newSession(t, "Bearer "+iamtest.Valid(time.Hour), "secret-refresh-token")
+	repo := core_config.NewCoreConfigFromPath(s.config, func(err error) { t.Error(err) })
+	stop := make(chan struct{})
+	done := make(chan int)
+	go func() {
+		saves := 0
+		defer func() { done <- saves }()
+		for regions := []string{"us-south", "eu-de"}; ; saves++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			repo.SetRegion(models.Region{Name: regions[saves%2]}) // a save through DiskPersistor
+		}
+	}()
+	runs := 100
+	if testing.Short() {
+		runs = 30
+	}
+	for i := 0; i < runs; i++ {
+		r := s.run("env")
+		assert.Equal(t, 0, r.code, "run %d: %s", i, r.stderr)
+	}
+	close(stop)
+	t.Logf("%d runs while the SDK saved config.json %d times", runs, <-done)
 }
