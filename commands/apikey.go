@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/mattn/go-isatty"
 
@@ -57,6 +58,40 @@ func readAPIKey(flag string, d *Deps) (string, error) {
 		return checkKey(*file.APIKey, where)
 	}
 	return checkKey(string(data), where)
+}
+
+// readAPIKeyWithin is readAPIKey bounded by --timeout when one is given (the hook's runs): a
+// key file that is a FIFO or a pipe nobody writes to must not hold a prompt. Without it a
+// pipe is waited for, as cat would: its writer may be a password manager asking for a
+// passphrase.
+func readAPIKeyWithin(flag string, d *Deps, bound time.Duration) (string, error) {
+	if bound <= 0 || !strings.HasPrefix(flag, "@") {
+		return readAPIKey(flag, d)
+	}
+	type read struct {
+		key string
+		err error
+	}
+	done := make(chan read, 1)
+	go func() {
+		key, err := readAPIKey(flag, d)
+		done <- read{key, err}
+	}()
+	timer := time.NewTimer(bound)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.key, r.err
+	case <-timer.C:
+		// The reader stays blocked in open or read; the process is about to exit. Not a
+		// usage error: the command line is right, and a prompt must not get the whole help.
+		where := flag[1:]
+		if where == "-" {
+			where = i18n.T("standard input")
+		}
+		return "", &statusError{1, i18n.T("Cannot read the API key from {{.Where}}: nothing came within {{.Bound}}.",
+			map[string]any{"Where": printable(where), "Bound": bound.String()})}
+	}
 }
 
 func readKeyFile(path string) ([]byte, error) {

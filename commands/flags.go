@@ -62,7 +62,7 @@ func (f *TokenFlags) open() (TokenSource, session.Options, error) {
 	if err != nil {
 		return nil, opts, err
 	}
-	key, err := readAPIKey(f.APIKey, f.deps)
+	key, err := readAPIKeyWithin(f.APIKey, f.deps, f.Timeout)
 	if err != nil {
 		return nil, opts, err
 	}
