@@ -247,7 +247,7 @@ func TestAPIKeyFailures(t *testing.T) {
 // secret (the key, the access token, the refresh token) appears anywhere but where asked.
 func TestTraceHidesEverySecret(t *testing.T) {
 	for _, dest := range []string{"stderr", "file"} {
-		for _, path := range []string{"success", "refused", "server error", "session refresh"} {
+		for _, path := range []string{"success", "refused", "server error", "session refresh", "redirect", "expired answer"} {
 			t.Run(dest+"/"+path, func(t *testing.T) {
 				h := keyHome(t)
 				args := []string{"print", "--apikey", "@-"}
@@ -263,6 +263,16 @@ func TestTraceHidesEverySecret(t *testing.T) {
 					})
 				case "server error":
 					h.iam.SetHandler(func(w http.ResponseWriter, _ *http.Request) { iamtest.Error(w, 500, "BXNIM9999E", "boom") })
+				case "redirect":
+					h.iam.SetHandler(func(w http.ResponseWriter, r *http.Request) {
+						http.Redirect(w, r, "http://127.0.0.1:1/identity/token", http.StatusTemporaryRedirect)
+					})
+				}
+				expired := iamtest.Valid(-time.Minute)
+				if path == "expired answer" {
+					h.iam.SetHandler(func(w http.ResponseWriter, _ *http.Request) {
+						_, _ = w.Write([]byte(`{"access_token":"` + expired + `","refresh_token":"refresh-2","token_type":"Bearer"}`))
+					})
 				}
 				traceFile := filepath.Join(h.home, "trace.log")
 				trace := "IBMCLOUD_TRACE=true"
@@ -278,7 +288,7 @@ func TestTraceHidesEverySecret(t *testing.T) {
 				}
 				assert.Contains(t, traced, "/identity/token", "the IAM request is traced")
 				assert.Contains(t, traced, "[PRIVATE DATA HIDDEN]")
-				secrets := []string{goodKey, "secret-refresh-token"}
+				secrets := []string{goodKey, "secret-refresh-token", expired, strings.Split(expired, ".")[1]}
 				for _, issued := range h.iam.Issued {
 					secrets = append(secrets, issued, strings.Split(issued, ".")[1])
 				}
