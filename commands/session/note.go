@@ -16,6 +16,7 @@ type note struct {
 	Status   int    `json:"status,omitempty"`
 	Code     string `json:"code,omitempty"`
 	Message  string `json:"message,omitempty"`
+	Expiry   int64  `json:"expiry,omitempty"` // Unix seconds, of a token that came expired
 }
 
 // failureNote records err, or clears the record (nil) after a success. Only IAM's verdicts are
@@ -26,7 +27,7 @@ func failureNote(err error, now time.Time) []byte {
 		return nil
 	}
 	b, _ := json.Marshal(note{At: now.UnixNano(), Kind: e.Kind, Endpoint: e.Endpoint, Bound: int64(e.Bound),
-		Status: e.Status, Code: e.Code, Message: e.Message})
+		Status: e.Status, Code: e.Code, Message: e.Message, Expiry: unixOrZero(e.Expiry)})
 	return b
 }
 
@@ -37,5 +38,16 @@ func failureSince(b []byte, start time.Time) error {
 	if len(b) == 0 || json.Unmarshal(b, &n) != nil || n.Kind == 0 || n.At < start.UnixNano() {
 		return nil
 	}
-	return &Error{Kind: n.Kind, Endpoint: n.Endpoint, Bound: time.Duration(n.Bound), Status: n.Status, Code: n.Code, Message: n.Message}
+	e := &Error{Kind: n.Kind, Endpoint: n.Endpoint, Bound: time.Duration(n.Bound), Status: n.Status, Code: n.Code, Message: n.Message}
+	if n.Expiry != 0 {
+		e.Expiry = time.Unix(n.Expiry, 0)
+	}
+	return e
+}
+
+func unixOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
 }
