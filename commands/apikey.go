@@ -45,7 +45,7 @@ func readAPIKey(flag string, d *Deps) (string, error) {
 		data, err = readKeyFile(where)
 	}
 	if err != nil {
-		return "", usageErrorf(i18n.T("Cannot read the API key from {{.Where}}: {{.Error}}.", map[string]any{"Where": printable(where), "Error": errorText(err)}))
+		return "", usageErrorf(i18n.T("Cannot read the API key from {{.Where}}: {{.Error}}. Check that it exists and that you can read it.", map[string]any{"Where": printable(where), "Error": errorText(err)}))
 	}
 	data = bytes.TrimSpace(data)
 	if bytes.HasPrefix(data, []byte("{")) {
@@ -53,7 +53,7 @@ func readAPIKey(flag string, d *Deps) (string, error) {
 			APIKey *string `json:"apikey"`
 		}
 		if json.Unmarshal(data, &file) != nil || file.APIKey == nil {
-			return "", usageErrorf(i18n.T("{{.Where}} holds JSON without an 'apikey' field.", map[string]any{"Where": printable(where)}))
+			return "", usageErrorf(i18n.T("The API key from {{.Where}} is JSON without an 'apikey' field. Use the file that 'ibmcloud iam api-key-create NAME --file FILE' writes.", map[string]any{"Where": printable(where)}))
 		}
 		return checkKey(*file.APIKey, where)
 	}
@@ -89,7 +89,7 @@ func readAPIKeyWithin(flag string, d *Deps, bound time.Duration) (string, error)
 		if where == "-" {
 			where = i18n.T("standard input")
 		}
-		return "", &statusError{1, i18n.T("Cannot read the API key from {{.Where}}: nothing came within {{.Bound}}.",
+		return "", &statusError{1, i18n.T("Cannot read the API key from {{.Where}}: nothing came within {{.Bound}}. Keep the key in a regular file.",
 			map[string]any{"Where": printable(where), "Bound": bound.String()})}
 	}
 }
@@ -111,11 +111,11 @@ func readKeyFile(path string) ([]byte, error) {
 func checkKey(key, where string) (string, error) {
 	key = strings.TrimSpace(key)
 	if key == "" {
-		return "", usageErrorf(i18n.T("The API key from {{.Where}} is empty.", map[string]any{"Where": printable(where)}))
+		return "", usageErrorf(i18n.T("The API key from {{.Where}} is empty. Give the key itself, or the file that 'ibmcloud iam api-key-create NAME --file FILE' writes.", map[string]any{"Where": printable(where)}))
 	}
 	for i := 0; i < len(key); i++ {
 		if key[i] <= ' ' || key[i] >= 0x7f {
-			return "", usageErrorf(i18n.T("The API key from {{.Where}} holds spaces or characters an API key does not have.", map[string]any{"Where": printable(where)}))
+			return "", usageErrorf(i18n.T("The API key from {{.Where}} holds spaces or characters an API key does not have. Check that it is the key itself, copied whole.", map[string]any{"Where": printable(where)}))
 		}
 	}
 	return key, nil

@@ -98,7 +98,7 @@ func notRunnable(name string, err error) error {
 	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
 		return &statusError{127, i18n.T("Command '{{.Command}}' not found. Check its name and your PATH.", args)}
 	}
-	return &statusError{126, i18n.T("Command '{{.Command}}' cannot be run: {{.Error}}.", map[string]any{"Command": printable(name), "Error": errorText(err)})}
+	return &statusError{126, i18n.T("Command '{{.Command}}' cannot be run: {{.Error}}. Check that it is a program you may run.", map[string]any{"Command": printable(name), "Error": errorText(err)})}
 }
 
 // statusError is a failure with its own exit status.

@@ -51,7 +51,7 @@ func (f *TokenFlags) options() (session.Options, error) {
 		return session.Options{}, usageErrorf(i18n.T("--min-validity must be at least 0 and less than 1h, the life of an IAM access token."))
 	}
 	if f.Timeout < 0 {
-		return session.Options{}, usageErrorf(i18n.T("--timeout cannot be negative."))
+		return session.Options{}, usageErrorf(i18n.T("--timeout cannot be negative. Give a duration such as 5s."))
 	}
 	return session.Options{MinValidity: f.MinValidity, Force: f.Refresh, Bound: f.Timeout}, nil
 }

@@ -4,7 +4,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"fmt"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -110,7 +110,7 @@ func runHook(o *HookOptions) error {
 			return err
 		}
 		if _, err := readKeyFile(abs); err != nil {
-			return usageErrorf(i18n.T("Cannot read the API key from {{.Where}}: {{.Error}}.", map[string]any{"Where": printable(abs), "Error": errorText(err)}))
+			return usageErrorf(i18n.T("Cannot read the API key from {{.Where}}: {{.Error}}. Check that it exists and that you can read it.", map[string]any{"Where": printable(abs), "Error": errorText(err)}))
 		}
 		q, err := dialect.Quote("@" + abs)
 		if err != nil {
@@ -154,7 +154,7 @@ func stampPath(bin, name string) (string, error) {
 	if base == "" {
 		var err error
 		if base, err = os.UserCacheDir(); err != nil {
-			return "", fmt.Errorf("no directory for the hook's stamp file: %w", err)
+			return "", errors.New(i18n.T("no directory for the hook's stamp file: {{.Error}}", map[string]any{"Error": err.Error()}))
 		}
 	}
 	dir := filepath.Join(base, "kp-token")

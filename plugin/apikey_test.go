@@ -211,7 +211,7 @@ func TestAPIKeyFailures(t *testing.T) {
 		{name: "unreachable", key: goodKey, closed: true, want: "Cannot reach IAM at"},
 		{name: "hang", key: goodKey, handler: iamtest.Hang, timeout: true, want: "did not answer within 2s"},
 		{name: "empty key file", key: "@empty", want: "Incorrect Usage: The API key from "},
-		{name: "JSON without apikey", key: "@nokey.json", want: "holds JSON without an 'apikey' field"},
+		{name: "JSON without apikey", key: "@nokey.json", want: "is JSON without an 'apikey' field. Use the file that 'ibmcloud iam api-key-create NAME --file FILE' writes."},
 		{name: "missing key file", key: "@/no/such/file", want: "Cannot read the API key from /no/such/file: no such file or directory"},
 		{name: "key with spaces", key: "two words", want: "holds spaces or characters an API key does not have"},
 	} {
@@ -371,7 +371,7 @@ func TestAPIKeyFromAFIFOWithNoWriterIsBounded(t *testing.T) {
 	r := h.run("env", "--apikey", "@"+fifo, "--timeout", "1s")
 	assert.Equal(t, 1, r.code)
 	assert.Empty(t, r.stdout)
-	assert.Contains(t, r.stderr, "Cannot read the API key from "+fifo+": nothing came within 1s.")
+	assert.Contains(t, r.stderr, "Cannot read the API key from "+fifo+": nothing came within 1s. Keep the key in a regular file.")
 	assert.Less(t, r.took, 20*time.Second)
 	assert.Equal(t, 0, h.iam.Calls())
 }
