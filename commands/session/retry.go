@@ -84,6 +84,18 @@ func (b *limitedBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// limitAnswers is the transport under everything else (the SDK's trace logger reads whole
+// answers too): every answer body it returns is limited to maxAnswer.
+type limitAnswers struct{ rt http.RoundTripper }
+
+func (l limitAnswers) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := l.rt.RoundTrip(req)
+	if err == nil {
+		resp.Body = &limitedBody{ReadCloser: resp.Body, left: maxAnswer}
+	}
+	return resp, err
+}
+
 // noRedirects makes a redirect an answer of its own: IAM's token endpoint never redirects,
 // and following one would send the refresh token or API key to another address.
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -153,7 +165,6 @@ func (r *retryAfter) RoundTrip(req *http.Request) (*http.Response, error) {
 	var d time.Duration
 	if err == nil {
 		d = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-		resp.Body = &limitedBody{ReadCloser: resp.Body, left: maxAnswer}
 	}
 	r.mu.Lock()
 	r.d = d

@@ -210,12 +210,13 @@ func (s *Source) transport() http.RoundTripper {
 	return traced(s.Transport, s.Trace)
 }
 
-// traced wraps rt (nil: the default transport) in the SDK's trace logger when the trace
-// setting asks for it.
+// traced limits the answers of rt (nil: the default transport) and wraps it in the SDK's
+// trace logger when the trace setting asks for it.
 func traced(rt http.RoundTripper, setting string) http.RoundTripper {
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
+	rt = limitAnswers{rt}
 	switch strings.ToLower(setting) {
 	case "", "false":
 		return rt
