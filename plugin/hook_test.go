@@ -78,6 +78,16 @@ func writeHook(t *testing.T, s *home, dir string, args ...string) (bin, hookFile
 	return bin, hookFile
 }
 
+// awaitRefresh waits for the one refresh a prompt in ts starts and returns the token IAM
+// minted. The loopback IAM counts a call when it arrives and records the token just after, so
+// it waits for the token.
+func awaitRefresh(t *testing.T, s *home, ts *tmuxShell) string {
+	t.Helper()
+	require.Eventually(t, func() bool { return s.iam.LastIssued() != "" }, 20*time.Second, 20*time.Millisecond, ts.screen())
+	require.Equal(t, 1, s.iam.Calls())
+	return s.iam.LastIssued()
+}
+
 // The hook in real interactive shells: the token is exported at once, a fresh token starts
 // no process at the prompt, a token due for refresh is replaced at the next prompt, and a
 // failing refresh leaves a usable shell with the variable unset and one warning.
@@ -147,11 +157,7 @@ func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 			require.Less(t, time.Since(minted), firstDue, "the fresh-token checks ran before the token was due")
 			time.Sleep(time.Until(minted.Add(firstDue + 1500*time.Millisecond)))
 			ts.typeLine("true")
-			// The loopback IAM counts a call when it arrives and records the token it mints
-			// just after: wait for the token.
-			require.Eventually(t, func() bool { return s.iam.LastIssued() != "" }, 20*time.Second, 20*time.Millisecond, ts.screen())
-			require.Equal(t, 1, s.iam.Calls())
-			fresh := s.iam.LastIssued()
+			fresh := awaitRefresh(t, s, ts)
 			assert.Equal(t, want(fresh), ts.value(dir, tc.name), "replaced at the next prompt")
 			assert.Equal(t, 2, runs())
 
@@ -198,9 +204,7 @@ func TestHookTwoFishShellsEachRefresh(t *testing.T) {
 
 	time.Sleep(time.Until(minted.Add(firstDue + 1500*time.Millisecond)))
 	a.typeLine("true")
-	require.Eventually(t, func() bool { return s.iam.LastIssued() != "" }, 20*time.Second, 20*time.Millisecond, a.screen())
-	require.Equal(t, 1, s.iam.Calls())
-	fresh := s.iam.LastIssued()
+	fresh := awaitRefresh(t, s, a)
 	assert.Equal(t, "Bearer "+fresh, a.value(dir, "ACCESS_TOKEN"))
 
 	// The other shell's token is just as due: its next prompt picks up the refreshed session.
