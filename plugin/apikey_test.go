@@ -164,6 +164,9 @@ func TestAPIKeyFirstExchangeAndTheCacheDirectory(t *testing.T) {
 	h := keyHome(t)
 	h.env = append(h.env, "IBMCLOUD_API_KEY="+goodKey)
 	release := make(chan struct{})
+	var once sync.Once
+	free := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(free) // a failed assertion must not leave IAM, and the test, hanging
 	h.iam.SetHandler(func(w http.ResponseWriter, r *http.Request) {
 		<-release
 		h.iam.Refresh(w, r)
@@ -178,7 +181,7 @@ func TestAPIKeyFirstExchangeAndTheCacheDirectory(t *testing.T) {
 	wg.Add(1)
 	go func() { defer wg.Done(); out[1] = h.run("print") }()
 	time.Sleep(500 * time.Millisecond) // the second run reaches its lock (or, wrongly, IAM)
-	close(release)
+	free()
 	wg.Wait()
 
 	assert.Equal(t, 1, h.iam.Calls(), "one exchange")
