@@ -109,6 +109,11 @@ func runHook(o *HookOptions) error {
 		if err != nil {
 			return err
 		}
+		// A regular file only: reading a FIFO here, from a profile, would hold the shell's
+		// start (and take the key meant for someone else).
+		if info, err := os.Stat(abs); err == nil && !info.Mode().IsRegular() && !info.IsDir() {
+			return usageErrorf(i18n.T("With hook, --apikey takes a regular file; '{{.Where}}' is not one.", map[string]any{"Where": printable(abs)}))
+		}
 		if _, err := readKeyFile(abs); err != nil {
 			return usageErrorf(i18n.T("Cannot read the API key from {{.Where}}: {{.Error}}. Check that it exists and that you can read it.", map[string]any{"Where": printable(abs), "Error": errorText(err)}))
 		}

@@ -377,4 +377,10 @@ func TestAPIKeyFromAFIFOWithNoWriterIsBounded(t *testing.T) {
 	assert.Contains(t, r.stderr, "Cannot read the API key from "+fifo+": nothing came within 1s. Keep the key in a regular file.")
 	assert.Less(t, r.took, 20*time.Second)
 	assert.Equal(t, 0, h.iam.Calls())
+
+	// The hook itself, run from a profile, refuses it at once: the path goes into every prompt.
+	r = h.run("hook", "bash", "--apikey", "@"+fifo)
+	assert.Equal(t, 1, r.code)
+	assert.Empty(t, r.stdout)
+	assert.Contains(t, r.stderr, "With hook, --apikey takes a regular file; '"+fifo+"' is not one.")
 }
