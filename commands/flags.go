@@ -57,10 +57,14 @@ func (f *TokenFlags) options() (session.Options, error) {
 }
 
 // open checks the flags, reads the API key if one is given, and opens the token source.
+// --timeout bounds the whole run: reading the key and then IAM share it.
 func (f *TokenFlags) open() (TokenSource, session.Options, error) {
 	opts, err := f.options()
 	if err != nil {
 		return nil, opts, err
+	}
+	if f.Timeout > 0 {
+		opts.Deadline = time.Now().Add(f.Timeout)
 	}
 	key, err := readAPIKeyWithin(f.APIKey, f.deps, f.Timeout)
 	if err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -383,4 +384,28 @@ func TestAPIKeyFromAFIFOWithNoWriterIsBounded(t *testing.T) {
 	assert.Equal(t, 1, r.code)
 	assert.Empty(t, r.stdout)
 	assert.Contains(t, r.stderr, "With hook, --apikey takes a regular file; '"+fifo+"' is not one.")
+}
+
+// --timeout bounds the whole run (the hook's promise to a prompt): a key that takes most of
+// it to arrive leaves IAM only the rest, not a bound of its own.
+func TestTimeoutBoundsKeyReadAndIAMTogether(t *testing.T) {
+	h := keyHome(t)
+	h.iam.SetHandler(iamtest.Hang)
+	cmd := h.command(binary, "print", "--apikey", "@-", "--timeout", "5s")
+	stdin, err := cmd.StdinPipe()
+	require.NoError(t, err)
+	go func() {
+		time.Sleep(4 * time.Second) // a slow password manager
+		_, _ = io.WriteString(stdin, goodKey)
+		_ = stdin.Close()
+	}()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	start := time.Now()
+	out, err := cmd.Output()
+	took := time.Since(start)
+	assert.Error(t, err)
+	assert.Empty(t, out)
+	assert.Contains(t, stderr.String(), "did not answer within 5s")
+	assert.Less(t, took, 7500*time.Millisecond, "one 5 s bound, not 4 s of key and 5 s of IAM")
 }

@@ -57,7 +57,7 @@ func (a *APIKeySource) Token(o Options) (token.Token, error) {
 		return before, nil
 	}
 	bound := o.bound(a.HTTPTimeout)
-	ctx, cancel := context.WithTimeout(context.Background(), bound)
+	ctx, cancel := o.context(bound)
 	defer cancel()
 
 	if file != "" {

@@ -59,6 +59,16 @@ type Options struct {
 	MinValidity time.Duration // refresh when the token expires within this
 	Force       bool          // refresh whatever the token's expiry
 	Bound       time.Duration // limit on network work; 0 for the CLI's HTTP timeout, else DefaultBound
+	Deadline    time.Time     // when set, no work goes past it, whatever the bound (--timeout's run)
+}
+
+// context is bounded by the bound and by o.Deadline, whichever comes first.
+func (o Options) context(bound time.Duration) (context.Context, context.CancelFunc) {
+	deadline := time.Now().Add(bound)
+	if !o.Deadline.IsZero() && o.Deadline.Before(deadline) {
+		deadline = o.Deadline
+	}
+	return context.WithDeadline(context.Background(), deadline)
 }
 
 // bound is o.Bound, else the CLI's HTTP timeout in seconds, else DefaultBound.
@@ -99,7 +109,7 @@ func (s *Source) Token(o Options) (token.Token, error) {
 func (s *Source) refresh(seen token.Token, o Options) (token.Token, error) {
 	bound := o.bound(s.Context.HTTPTimeout())
 	start := s.now()
-	ctx, cancel := context.WithTimeout(context.Background(), bound)
+	ctx, cancel := o.context(bound)
 	defer cancel()
 
 	endpoint, _ := s.endpoint()
