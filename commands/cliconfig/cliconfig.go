@@ -40,17 +40,32 @@ type Snapshot struct {
 
 // Load reads path and decodes it the way the SDK does (the same struct, the same decoder), so
 // that whatever the SDK would choke on, and then overwrite, is reported instead.
+//
+// A config that is empty or does not parse is read again for a moment before it is reported:
+// a writer whose lock the read cannot see (the SDK rewriting a config.json that a kp-token
+// refresh has just renamed into place, having locked the old file; an editor) leaves it so
+// for an instant only.
 func Load(path string) (*Snapshot, error) {
-	data, err := readFile(path)
-	if err != nil {
-		return nil, classify(path, err)
+	deadline := time.Now().Add(lookAgainFor)
+	for {
+		data, err := readFile(path)
+		if err != nil {
+			return nil, classify(path, err)
+		}
+		cfg, err := parse(path, data)
+		if err == nil {
+			return &Snapshot{Path: path, data: data, Config: cfg}, nil
+		}
+		if time.Now().After(deadline) {
+			return nil, err
+		}
+		time.Sleep(retryLock)
 	}
-	cfg, err := parse(path, data)
-	if err != nil {
-		return nil, err
-	}
-	return &Snapshot{Path: path, data: data, Config: cfg}, nil
 }
+
+// lookAgainFor is how long a broken-looking config is read again: far longer than any write
+// of a few kilobytes, short enough not to matter where the file really is broken.
+const lookAgainFor = 250 * time.Millisecond
 
 // Repository is the SDK's config repository over the snapshot.
 func (s *Snapshot) Repository() core_config.Repository {

@@ -126,3 +126,32 @@ func TestRefreshLockIsOnePerConfigWhateverThePath(t *testing.T) {
 	_, err = cliconfig.LockRefresh(ctx, target)
 	assert.ErrorIs(t, err, cliconfig.ErrLockTimeout, "the lock through the symlink is the target's lock")
 }
+
+// A writer that holds no lock we can see (the SDK rewriting a config.json that kp-token has
+// just replaced by rename, whose old file it had locked; an editor) leaves it empty or cut
+// short for an instant: Load looks again before calling it broken.
+func TestLoadRidesOutAWriterWithoutTheLock(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.json")
+	full := []byte(`{"IAMToken":"Bearer a.b.c","IAMRefreshToken":"r","Region":"eu-de"}`)
+	for _, partial := range [][]byte{nil, full[:10]} {
+		require.NoError(t, os.WriteFile(path, partial, 0o600))
+		go func() {
+			time.Sleep(50 * time.Millisecond)
+			_ = os.WriteFile(path, full, 0o600)
+		}()
+		snap, err := cliconfig.Load(path)
+		require.NoError(t, err)
+		assert.Equal(t, "Bearer a.b.c", snap.Config.IAMToken)
+	}
+}
+
+func TestLoadReportsABrokenConfigAfterLookingAgain(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "config.json")
+	require.NoError(t, os.WriteFile(path, []byte(`{"IAMToken":`), 0o600))
+	_, err := cliconfig.Load(path)
+	var p *cliconfig.Problem
+	require.ErrorAs(t, err, &p)
+	assert.Equal(t, cliconfig.Corrupt, p.Kind)
+	after, _ := os.ReadFile(path)
+	assert.Equal(t, `{"IAMToken":`, string(after), "left as it was")
+}
