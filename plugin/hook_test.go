@@ -78,6 +78,18 @@ func writeHook(t *testing.T, s *home, dir string, args ...string) (bin, hookFile
 	return bin, hookFile
 }
 
+// minValidity makes every token the loopback IAM mints due for refresh 10 s after it is minted.
+const minValidity = 59*time.Minute + 50*time.Second
+
+// sessionDueIn is a session whose token is due for refresh under minValidity after due; it
+// returns the token and when it was minted.
+func sessionDueIn(t *testing.T, due time.Duration) (s *home, first string, minted time.Time) {
+	t.Helper()
+	minted = time.Now()
+	first = iamtest.JWT(iamtest.Claims{IssuedAt: minted.Add(-time.Minute), ExpiresAt: minted.Add(minValidity + due)})
+	return newSession(t, "Bearer "+first, "secret-refresh-token"), first, minted
+}
+
 // awaitRefresh waits for the one refresh a prompt in ts starts and returns the token IAM
 // minted. The loopback IAM counts a call when it arrives and records the token just after, so
 // it waits for the token.
@@ -107,14 +119,10 @@ func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 		t.Run(tc.shell, func(t *testing.T) {
 			t.Parallel()
 			lookTool(t, tc.shell)
-			// A token due for refresh 20 s from now under --min-validity 59m50s (room for a
-			// loaded machine to start the shell and show ten prompts first); every new one is
-			// due 10 s after it is minted.
-			const minValidity = 59*time.Minute + 50*time.Second
+			// Due 20 s from now: room for a loaded machine to start the shell and show ten
+			// prompts first.
 			const firstDue = 20 * time.Second
-			minted := time.Now()
-			first := iamtest.JWT(iamtest.Claims{IssuedAt: minted.Add(-time.Minute), ExpiresAt: minted.Add(minValidity + firstDue)})
-			s := newSession(t, "Bearer "+first, "secret-refresh-token")
+			s, first, minted := sessionDueIn(t, firstDue)
 
 			dir := t.TempDir()
 			bin, hookFile := writeHook(t, s, dir, append([]string{tc.shell, "--min-validity", minValidity.String()}, tc.flags...)...)
@@ -185,11 +193,8 @@ func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 func TestHookTwoFishShellsEachRefresh(t *testing.T) {
 	t.Parallel()
 	lookTool(t, "fish")
-	const minValidity = 59*time.Minute + 50*time.Second
 	const firstDue = 10 * time.Second
-	minted := time.Now()
-	first := iamtest.JWT(iamtest.Claims{IssuedAt: minted.Add(-time.Minute), ExpiresAt: minted.Add(minValidity + firstDue)})
-	s := newSession(t, "Bearer "+first, "secret-refresh-token")
+	s, first, minted := sessionDueIn(t, firstDue)
 	dir := t.TempDir()
 	_, hookFile := writeHook(t, s, dir, "fish", "--min-validity", minValidity.String())
 
