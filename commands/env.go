@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -21,25 +20,23 @@ type EnvOptions struct {
 	WithExpiry bool
 	TokenFlags
 	Unset bool
-
-	Out io.Writer
 }
 
-// NewCmdEnv builds `env`. runF replaces runEnv in tests of the flag parsing.
-func NewCmdEnv(d *Deps, runF func(*EnvOptions) error) *cobra.Command {
-	o := &EnvOptions{Out: d.Stdout}
+// NewCmdEnv builds `env`.
+func NewCmdEnv(d *Deps) *cobra.Command {
+	o := &EnvOptions{}
 	cmd := &cobra.Command{
 		Use:   "env",
 		Short: i18n.T("Print a shell command that exports the IAM access token."),
 		Example: "  eval \"$(ibmcloud kp-token env)\"\n" +
 			"  eval \"$(ibmcloud kp-token env --no-bearer --name KP_TOKEN)\"\n" +
 			"  eval \"$(ibmcloud kp-token env --unset)\"",
-		Args: cobra.NoArgs,
-		RunE: func(_ *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(o)
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := exclusive(c.Flags(), "unset", "refresh", "no-bearer", "min-validity"); err != nil {
+				return err
 			}
-			return runEnv(o)
+			return runEnv(d, o)
 		},
 	}
 	fs := cmd.Flags()
@@ -49,15 +46,12 @@ func NewCmdEnv(d *Deps, runF func(*EnvOptions) error) *cobra.Command {
 	setValueName(fs, "shell", "SHELL")
 	fs.BoolVar(&o.NoExport, "no-export", false, i18n.T("Set a shell variable without exporting it to the environment."))
 	fs.BoolVar(&o.WithExpiry, "with-expiry", false, i18n.T("Also set NAME_EXPIRES_AT to the token's expiry in Unix seconds."))
-	o.TokenFlags.register(fs, d)
+	o.TokenFlags.register(fs)
 	fs.BoolVar(&o.Unset, "unset", false, i18n.T("Print a command that unsets the variable instead."))
-	cmd.MarkFlagsMutuallyExclusive("unset", "refresh")
-	cmd.MarkFlagsMutuallyExclusive("unset", "no-bearer")
-	cmd.MarkFlagsMutuallyExclusive("unset", "min-validity")
 	return cmd
 }
 
-func runEnv(o *EnvOptions) error {
+func runEnv(d *Deps, o *EnvOptions) error {
 	if err := checkName(o.Name); err != nil {
 		return err
 	}
@@ -72,7 +66,7 @@ func runEnv(o *EnvOptions) error {
 	}
 	var lines []string
 	if o.Unset {
-		if _, err := o.options(); err != nil {
+		if err := o.check(); err != nil {
 			return err
 		}
 		for _, n := range names {
@@ -83,7 +77,7 @@ func runEnv(o *EnvOptions) error {
 			lines = append(lines, line)
 		}
 	} else {
-		t, _, err := o.token()
+		t, _, err := o.token(d)
 		if err != nil {
 			return err
 		}
@@ -102,13 +96,6 @@ func runEnv(o *EnvOptions) error {
 	if dialect == shell.Csh {
 		sep = "; "
 	}
-	_, err = io.WriteString(o.Out, strings.Join(lines, sep)+"\n")
+	_, err = io.WriteString(d.Stdout, strings.Join(lines, sep)+"\n")
 	return err
-}
-
-// printable quotes a user-supplied value for an error message so that control characters in
-// it cannot act on the terminal.
-func printable(s string) string {
-	q := fmt.Sprintf("%q", s)
-	return q[1 : len(q)-1]
 }

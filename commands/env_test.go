@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kp-token/kp-token/commands"
-	"github.com/kp-token/kp-token/commands/iamtest"
-	"github.com/kp-token/kp-token/commands/session"
+	"github.com/kp-token/kp-token/plugin/iamtest"
+	"github.com/kp-token/kp-token/plugin/source"
 )
 
 // fixture is one run of the command tree on the SDK's fakes: FakePluginContext holds the
@@ -46,9 +46,8 @@ func newFixture(t *testing.T, access, refresh string) *fixture {
 
 func (f *fixture) run(args ...string) int {
 	d := &commands.Deps{Stdout: f.ui.Writer(), Stderr: f.ui.ErrWriter()}
-	d.Tokens = func(commands.Credentials) (commands.TokenSource, error) {
-		return &session.Source{Context: f.ctx, ConfigPath: f.config, Getenv: func(string) string { return "" }, Warn: d.Warn}, nil
-	}
+	env := source.Env{Config: f.ctx, ConfigPath: f.config, Getenv: func(string) string { return "" }}
+	d.Tokens = func(req source.Request) (source.Source, error) { return source.Open(env, req) }
 	return commands.Execute(d, args)
 }
 
@@ -90,7 +89,7 @@ func TestEnvValidTokenMakesNoCall(t *testing.T) {
 
 func TestEnvUnsetNeedsNoSession(t *testing.T) {
 	ui := testterm.NewFakeUI()
-	d := &commands.Deps{Stdout: ui.Writer(), Stderr: ui.ErrWriter(), Tokens: func(commands.Credentials) (commands.TokenSource, error) {
+	d := &commands.Deps{Stdout: ui.Writer(), Stderr: ui.ErrWriter(), Tokens: func(source.Request) (source.Source, error) {
 		t.Fatal("--unset must not open the session")
 		return nil, nil
 	}}
@@ -208,7 +207,7 @@ func TestEnvFailuresLeaveStdoutEmpty(t *testing.T) {
 		{name: "bad duration", access: valid, args: []string{"env", "--min-validity", "soon"}, wantErr: "Incorrect Usage: invalid argument \"soon\""},
 		{name: "unknown flag", access: valid, args: []string{"env", "--bearer"}, wantErr: "Incorrect Usage: unknown flag: --bearer"},
 		{name: "extra argument", access: valid, args: []string{"env", "extra"}, wantErr: "Incorrect Usage:"},
-		{name: "unknown command", access: valid, args: []string{"token"}, wantErr: "Incorrect Usage: unknown command"},
+		{name: "unknown command", access: valid, args: []string{"token"}, wantErr: "Incorrect Usage: 'token' is not a kp-token command."},
 		{name: "unset with refresh", access: valid, args: []string{"env", "--unset", "--refresh"}, wantErr: "Incorrect Usage:"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -18,16 +18,12 @@ type ExecOptions struct {
 	NoBearer bool
 	TokenFlags
 	Command []string
-
-	Environ func() []string
-	// Run replaces the process with the command (see execProcess); tests substitute it.
-	Run func(path string, argv, env []string) error
 }
 
 // NewCmdExec builds `exec`: run one command with the token in its environment, leaving the
 // shell's own environment alone (aws-vault's exec is the model).
-func NewCmdExec(d *Deps, runF func(*ExecOptions) error) *cobra.Command {
-	o := &ExecOptions{Environ: os.Environ, Run: execProcess}
+func NewCmdExec(d *Deps) *cobra.Command {
+	o := &ExecOptions{}
 	cmd := &cobra.Command{
 		Use:   "exec",
 		Short: i18n.T("Run a command with the IAM access token in its environment."),
@@ -42,10 +38,7 @@ func NewCmdExec(d *Deps, runF func(*ExecOptions) error) *cobra.Command {
 		},
 		RunE: func(_ *cobra.Command, args []string) error {
 			o.Command = args
-			if runF != nil {
-				return runF(o)
-			}
-			return runExec(o)
+			return runExec(d, o)
 		},
 	}
 	// Everything after the command belongs to it, flags included.
@@ -53,15 +46,15 @@ func NewCmdExec(d *Deps, runF func(*ExecOptions) error) *cobra.Command {
 	fs := cmd.Flags()
 	registerName(fs, &o.Name)
 	registerNoBearer(fs, &o.NoBearer)
-	o.TokenFlags.register(fs, d)
+	o.TokenFlags.register(fs)
 	return cmd
 }
 
-func runExec(o *ExecOptions) error {
+func runExec(d *Deps, o *ExecOptions) error {
 	if err := checkName(o.Name); err != nil {
 		return err
 	}
-	if _, err := o.options(); err != nil {
+	if err := o.check(); err != nil {
 		return err
 	}
 	// Find the command before asking for a token: a typo should not cost a refresh.
@@ -69,12 +62,12 @@ func runExec(o *ExecOptions) error {
 	if err != nil {
 		return notRunnable(o.Command[0], err)
 	}
-	t, _, err := o.token()
+	t, _, err := o.token(d)
 	if err != nil {
 		return err
 	}
-	env := withVar(o.Environ(), o.Name, t.Value(!o.NoBearer))
-	if err := o.Run(path, o.Command, env); err != nil {
+	env := withVar(os.Environ(), o.Name, t.Value(!o.NoBearer))
+	if err := execProcess(path, o.Command, env); err != nil {
 		return notRunnable(o.Command[0], err)
 	}
 	return nil
@@ -99,24 +92,4 @@ func notRunnable(name string, err error) error {
 		return &statusError{127, i18n.T("Command '{{.Command}}' not found. Check its name and your PATH.", args)}
 	}
 	return &statusError{126, i18n.T("Command '{{.Command}}' cannot be run: {{.Error}}. Check that it is a program you may run.", map[string]any{"Command": printable(name), "Error": errorText(err)})}
-}
-
-// statusError is a failure with its own exit status.
-type statusError struct {
-	code int
-	msg  string
-}
-
-func (e *statusError) Error() string { return e.msg }
-
-func errorText(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	var ee *exec.Error
-	if errors.As(err, &ee) {
-		return ee.Err.Error()
-	}
-	return err.Error()
 }

@@ -6,11 +6,14 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/kp-token/kp-token/commands/session"
 	"github.com/kp-token/kp-token/commands/shell"
-	"github.com/kp-token/kp-token/commands/token"
 	"github.com/kp-token/kp-token/i18n"
+	"github.com/kp-token/kp-token/plugin/source"
+	"github.com/kp-token/kp-token/plugin/token"
 )
+
+// The flags commands share are defined once here: cobra parses them, and the plug-in metadata
+// and help are built from what cobra holds.
 
 // DefaultName is the variable IBM's Key Protect and Hyper Protect Crypto Services docs use.
 const DefaultName = "ACCESS_TOKEN"
@@ -21,66 +24,70 @@ const DefaultMinValidity = 5 * time.Minute
 // TokenLifetime is how long IAM access tokens live: no token can be valid for longer.
 const TokenLifetime = time.Hour
 
+// Freshness is --min-validity, which hook shares with every command that hands out a token.
+type Freshness struct {
+	MinValidity time.Duration
+}
+
+func (f *Freshness) register(fs *pflag.FlagSet) {
+	fs.DurationVar(&f.MinValidity, "min-validity", DefaultMinValidity, i18n.T("Refresh the token first when it expires within this duration, such as 10m. The default is 5m."))
+	setValueName(fs, "min-validity", "DURATION")
+}
+
+func (f *Freshness) check() error {
+	if f.MinValidity < 0 || f.MinValidity >= TokenLifetime {
+		return usageErrorf(i18n.T("--min-validity must be at least 0 and less than 1h, the life of an IAM access token."))
+	}
+	return nil
+}
+
+// registerAPIKey adds --apikey with the given usage text and value name.
+func registerAPIKey(fs *pflag.FlagSet, v *string, usage, value string) {
+	fs.StringVar(v, "apikey", "", usage)
+	setValueName(fs, "apikey", value)
+}
+
 // TokenFlags are the flags every command that hands out a token shares: where the token comes
 // from (the session, or an API key) and how fresh it must be.
 type TokenFlags struct {
-	MinValidity time.Duration
-	Refresh     bool
-	APIKey      string
-	NoCache     bool
-	Timeout     time.Duration // 0: the CLI's HTTP timeout, else 30 s
-
-	deps *Deps
+	Freshness
+	Refresh bool
+	APIKey  string
+	NoCache bool
+	Timeout time.Duration // 0: the CLI's HTTP timeout, else 30 s
 }
 
-func (f *TokenFlags) register(fs *pflag.FlagSet, d *Deps) {
-	f.deps = d
-	fs.DurationVar(&f.MinValidity, "min-validity", DefaultMinValidity, i18n.T("Refresh the token first when it expires within this duration, such as 10m. The default is 5m."))
-	setValueName(fs, "min-validity", "DURATION")
+func (f *TokenFlags) register(fs *pflag.FlagSet) {
+	f.Freshness.register(fs)
 	fs.BoolVar(&f.Refresh, "refresh", false, i18n.T("Refresh the token first, whatever its expiry, for a full hour."))
-	fs.StringVar(&f.APIKey, "apikey", "", i18n.T("Use an API key instead of the login session: @FILE reads it from a file (as 'ibmcloud iam api-key-create --file' writes it), @- from standard input. The default is $IBMCLOUD_API_KEY."))
-	setValueName(fs, "apikey", "KEY")
+	registerAPIKey(fs, &f.APIKey, i18n.T("Use an API key instead of the login session: @FILE reads it from a file (as 'ibmcloud iam api-key-create --file' writes it), @- from standard input. The default is $IBMCLOUD_API_KEY."), "KEY")
 	fs.BoolVar(&f.NoCache, "no-cache", false, i18n.T("With an API key, do not use or keep the cached token."))
 	// For the hook, which must not hold a prompt for long; not a user-facing knob.
 	fs.DurationVar(&f.Timeout, "timeout", 0, i18n.T("Bound the network work of this run."))
 	_ = fs.MarkHidden("timeout")
 }
 
-func (f *TokenFlags) options() (session.Options, error) {
-	if f.MinValidity < 0 || f.MinValidity >= TokenLifetime {
-		return session.Options{}, usageErrorf(i18n.T("--min-validity must be at least 0 and less than 1h, the life of an IAM access token."))
+func (f *TokenFlags) check() error {
+	if err := f.Freshness.check(); err != nil {
+		return err
 	}
 	if f.Timeout < 0 {
-		return session.Options{}, usageErrorf(i18n.T("--timeout cannot be negative. Give a duration such as 5s."))
+		return usageErrorf(i18n.T("--timeout cannot be negative. Give a duration such as 5s."))
 	}
-	return session.Options{MinValidity: f.MinValidity, Force: f.Refresh, Bound: f.Timeout}, nil
+	return nil
 }
 
-// open checks the flags, reads the API key if one is given, and opens the token source.
-// --timeout bounds the whole run: reading the key and then IAM share it.
-func (f *TokenFlags) open() (TokenSource, session.Options, error) {
-	opts, err := f.options()
-	if err != nil {
-		return nil, opts, err
+// token checks the flags, opens the source they name and asks it for a token.
+func (f *TokenFlags) token(d *Deps) (token.Token, source.Source, error) {
+	if err := f.check(); err != nil {
+		return token.Token{}, nil, err
 	}
-	if f.Timeout > 0 {
-		opts.Deadline = time.Now().Add(f.Timeout)
-	}
-	key, err := readAPIKeyWithin(f.APIKey, f.deps, f.Timeout)
-	if err != nil {
-		return nil, opts, err
-	}
-	src, err := f.deps.Tokens(Credentials{APIKey: key, NoCache: f.NoCache})
-	return src, opts, err
-}
-
-// token opens the source and asks it for a token.
-func (f *TokenFlags) token() (token.Token, TokenSource, error) {
-	src, opts, err := f.open()
+	src, err := d.Tokens(source.Request{APIKey: f.APIKey, NoCache: f.NoCache, Timeout: f.Timeout, Stdin: d.Stdin,
+		Warn: func(msg string) { warn(d.Stderr, msg) }})
 	if err != nil {
 		return token.Token{}, nil, err
 	}
-	t, err := src.Token(opts)
+	t, err := src.Token(source.Options{MinValidity: f.MinValidity, Force: f.Refresh})
 	return t, src, err
 }
 
@@ -119,4 +126,17 @@ func wantJSON(output string) (bool, error) {
 	}
 	return false, usageErrorf(i18n.T("'{{.Format}}' is not a supported output format. The supported format is JSON.",
 		map[string]any{"Format": printable(output)}))
+}
+
+// exclusive refuses flag used with any of others.
+func exclusive(fs *pflag.FlagSet, flag string, others ...string) error {
+	if !fs.Changed(flag) {
+		return nil
+	}
+	for _, o := range others {
+		if fs.Changed(o) {
+			return usageErrorf(i18n.T("--{{.Flag}} and --{{.Other}} cannot be used together.", map[string]any{"Flag": flag, "Other": o}))
+		}
+	}
+	return nil
 }

@@ -3,7 +3,6 @@ package commands
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -16,32 +15,28 @@ type PrintOptions struct {
 	NoBearer bool
 	Output   string
 	TokenFlags
-
-	Out io.Writer
-	Now func() time.Time
 }
 
 // NewCmdPrint builds `print`: the bare token, for one command's header.
-func NewCmdPrint(d *Deps, runF func(*PrintOptions) error) *cobra.Command {
-	o := &PrintOptions{Out: d.Stdout, Now: time.Now}
+func NewCmdPrint(d *Deps) *cobra.Command {
+	o := &PrintOptions{}
 	cmd := &cobra.Command{
 		Use:   "print",
 		Short: i18n.T("Print the IAM access token alone, for use in one command."),
 		Example: "  curl -H \"Authorization: $(ibmcloud kp-token print)\" https://us-south.kms.cloud.ibm.com/api/v2/keys\n" +
 			"  ibmcloud kp-token print --output json",
-		Args: cobra.NoArgs,
-		RunE: func(_ *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(o)
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := exclusive(c.Flags(), "no-bearer", "output"); err != nil {
+				return err
 			}
-			return runPrint(o)
+			return runPrint(d, o)
 		},
 	}
 	fs := cmd.Flags()
 	registerNoBearer(fs, &o.NoBearer)
 	registerOutput(fs, &o.Output)
-	o.TokenFlags.register(fs, d)
-	cmd.MarkFlagsMutuallyExclusive("no-bearer", "output")
+	o.TokenFlags.register(fs)
 	return cmd
 }
 
@@ -54,28 +49,28 @@ type TokenJSON struct {
 	ExpiresIn   int64  `json:"expires_in"`
 }
 
-func runPrint(o *PrintOptions) error {
+func runPrint(d *Deps, o *PrintOptions) error {
 	asJSON, err := wantJSON(o.Output)
 	if err != nil {
 		return err
 	}
-	t, _, err := o.token()
+	t, _, err := o.token(d)
 	if err != nil {
 		return err
 	}
 	if !asJSON {
-		_, err = fmt.Fprintln(o.Out, t.Value(!o.NoBearer))
+		_, err = fmt.Fprintln(d.Stdout, t.Value(!o.NoBearer))
 		return err
 	}
 	b, err := json.MarshalIndent(TokenJSON{
 		AccessToken: t.JWT,
 		TokenType:   "Bearer",
 		Expiration:  t.Expiry.Unix(),
-		ExpiresIn:   int64(t.Expiry.Sub(o.Now()) / time.Second),
+		ExpiresIn:   int64(time.Until(t.Expiry) / time.Second),
 	}, "", "  ")
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintln(o.Out, string(b))
+	_, err = fmt.Fprintln(d.Stdout, string(b))
 	return err
 }

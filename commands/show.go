@@ -10,38 +10,32 @@ import (
 	"github.com/fatih/color"
 	"github.com/spf13/cobra"
 
-	"github.com/kp-token/kp-token/commands/session"
-	"github.com/kp-token/kp-token/commands/token"
 	"github.com/kp-token/kp-token/i18n"
+	"github.com/kp-token/kp-token/plugin/source"
+	"github.com/kp-token/kp-token/plugin/token"
 )
 
 // ShowOptions are the inputs of `kp-token show`.
 type ShowOptions struct {
 	Output string
 	TokenFlags
-
-	Out io.Writer
-	Now func() time.Time
 }
 
 // NewCmdShow builds `show`: who the session is and how long its token has left.
-func NewCmdShow(d *Deps, runF func(*ShowOptions) error) *cobra.Command {
-	o := &ShowOptions{Out: d.Stdout, Now: time.Now}
+func NewCmdShow(d *Deps) *cobra.Command {
+	o := &ShowOptions{}
 	cmd := &cobra.Command{
 		Use:     "show",
 		Short:   i18n.T("Show who the session is and how long its token is valid."),
 		Example: "  ibmcloud kp-token show\n  ibmcloud kp-token show --output json",
-		Args:    cobra.NoArgs,
+		Args:    noArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
-			if runF != nil {
-				return runF(o)
-			}
-			return runShow(o)
+			return runShow(d, o)
 		},
 	}
 	fs := cmd.Flags()
 	registerOutput(fs, &o.Output)
-	o.TokenFlags.register(fs, d)
+	o.TokenFlags.register(fs)
 	return cmd
 }
 
@@ -71,7 +65,7 @@ type SessionJSON struct {
 	Region           string `json:"region"`
 }
 
-func describeSession(t token.Token, info session.Info, now time.Time) SessionJSON {
+func describeSession(t token.Token, info source.Info, now time.Time) SessionJSON {
 	c := t.Claims
 	kind := SubjectUser
 	switch c.SubjectType {
@@ -89,26 +83,26 @@ func describeSession(t token.Token, info session.Info, now time.Time) SessionJSO
 	}
 }
 
-func runShow(o *ShowOptions) error {
+func runShow(d *Deps, o *ShowOptions) error {
 	asJSON, err := wantJSON(o.Output)
 	if err != nil {
 		return err
 	}
-	t, src, err := o.token()
+	t, src, err := o.token(d)
 	if err != nil {
 		return err
 	}
-	now := o.Now()
+	now := time.Now()
 	s := describeSession(t, src.Describe(), now)
 	if asJSON {
 		b, err := json.MarshalIndent(s, "", "  ")
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintln(o.Out, string(b))
+		_, err = fmt.Fprintln(d.Stdout, string(b))
 		return err
 	}
-	return writeSession(o.Out, s, t, now)
+	return writeSession(d.Stdout, s, t, now)
 }
 
 func writeSession(w io.Writer, s SessionJSON, t token.Token, now time.Time) error {
@@ -132,20 +126,20 @@ func writeSession(w io.Writer, s SessionJSON, t token.Token, now time.Time) erro
 		yes = i18n.T("yes")
 	}
 	endpointType := map[string]string{
-		session.EndpointPublic:  i18n.T("public"),
-		session.EndpointPrivate: i18n.T("private"),
-		session.EndpointFromEnv: i18n.T("from IAM_ENDPOINT"),
+		source.EndpointPublic:  i18n.T("public"),
+		source.EndpointPrivate: i18n.T("private"),
+		source.EndpointFromEnv: i18n.T("from IAM_ENDPOINT"),
 	}[s.IAMEndpointType]
 	region := s.Region
 	if region == "" {
 		region = i18n.T("none targeted")
 	}
-	source := i18n.T("login session")
-	if s.TokenSource == session.SourceAPIKey {
-		source = i18n.T("API key")
+	from := i18n.T("login session")
+	if s.TokenSource == source.FromAPIKey {
+		from = i18n.T("API key")
 	}
 	rows = append(rows,
-		[2]string{i18n.T("Token source"), source},
+		[2]string{i18n.T("Token source"), from},
 		[2]string{i18n.T("IAM ID"), s.IAMID},
 		[2]string{i18n.T("Account ID"), entity(s.AccountID)},
 		[2]string{i18n.T("Issued at"), stamp(t.Claims.IssueAt)},

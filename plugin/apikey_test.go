@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kp-token/kp-token/commands/iamtest"
+	"github.com/kp-token/kp-token/plugin/iamtest"
 )
 
 const goodKey = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCdEf"

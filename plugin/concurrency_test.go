@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kp-token/kp-token/commands/iamtest"
+	"github.com/kp-token/kp-token/plugin/iamtest"
 )
 
 func envInt(t *testing.T, name string, def int) int {

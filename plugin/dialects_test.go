@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kp-token/kp-token/commands/iamtest"
+	"github.com/kp-token/kp-token/plugin/iamtest"
 )
 
 // dialectShell evaluates env's output the way its users do and reports a variable.

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kp-token/kp-token/commands/iamtest"
+	"github.com/kp-token/kp-token/plugin/iamtest"
 )
 
 // tmuxShell is an interactive shell in a detached tmux session, typed into with send-keys.

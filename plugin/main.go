@@ -12,9 +12,9 @@ import (
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/plugin"
 
 	"github.com/kp-token/kp-token/commands"
-	"github.com/kp-token/kp-token/commands/cliconfig"
-	"github.com/kp-token/kp-token/commands/session"
 	"github.com/kp-token/kp-token/i18n"
+	"github.com/kp-token/kp-token/plugin/cliconfig"
+	"github.com/kp-token/kp-token/plugin/source"
 )
 
 type kpToken struct{}
@@ -24,77 +24,16 @@ func (kpToken) GetMetadata() plugin.PluginMetadata { return commands.Metadata() 
 // Run is the SDK's entry for a command. main does not route commands through plugin.Start (see
 // there); Run serves a context the SDK built all the same.
 func (kpToken) Run(ctx plugin.PluginContext, args []string) {
-	os.Exit(run(ctx, cliconfig.Path(), args))
+	os.Exit(run(source.Env{Config: ctx, ConfigPath: cliconfig.Path()}, ctx.Locale(), args))
 }
 
-// config is what the commands read from the CLI's configuration: the SDK's config repository
-// and its plugin.PluginContext both provide it.
-type config interface {
-	session.Context
-	Locale() string
-	Trace() string
-}
-
-func run(cfg config, path string, args []string) int {
-	i18n.Init(cfg.Locale())
-	return execute(cfg, nil, path, args)
-}
-
-// execute runs the commands. cfg is the CLI's configuration, or nil with the reason in cfgErr:
-// an API key needs no configuration, the session does.
-func execute(cfg config, cfgErr error, path string, args []string) int {
+// run runs the commands with the token sources env offers, in the locale's words.
+func run(env source.Env, locale string, args []string) int {
+	i18n.Init(locale)
+	env.CacheDir = filepath.Join(config_helpers.PluginDir(commands.Namespace), "cache")
 	d := &commands.Deps{Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin}
-	d.Tokens = func(c commands.Credentials) (commands.TokenSource, error) {
-		trace := firstEnv("IBMCLOUD_TRACE", "BLUEMIX_TRACE")
-		if trace == "" && cfg != nil {
-			trace = cfg.Trace()
-		}
-		key := c.APIKey
-		if key == "" {
-			key = firstEnv("IBMCLOUD_API_KEY", "BLUEMIX_API_KEY")
-		}
-		if key != "" {
-			return apiKeySource(cfg, key, c.NoCache, trace), nil
-		}
-		if cfgErr != nil {
-			return nil, cfgErr
-		}
-		return &session.Source{Context: cfg, ConfigPath: path, Warn: d.Warn, Trace: trace}, nil
-	}
+	d.Tokens = func(req source.Request) (source.Source, error) { return source.Open(env, req) }
 	return commands.Execute(d, args)
-}
-
-// apiKeySource exchanges key at $IAM_ENDPOINT, else the IAM endpoint the CLI targets (private
-// when it uses private endpoints), else IAM's public endpoint; its cache lives in the plug-in's
-// directory.
-func apiKeySource(cfg config, key string, noCache bool, trace string) *session.APIKeySource {
-	src := &session.APIKeySource{Key: key, Trace: trace, Endpoint: session.DefaultIAMEndpoint, EndpointSource: session.EndpointPublic}
-	if cfg != nil {
-		src.HTTPTimeout = cfg.HTTPTimeout()
-		src.Region = cfg.CurrentRegion().Name
-		if e := cfg.IAMEndpoint(); e != "" {
-			src.Endpoint = e
-			if cfg.IsPrivateEndpointEnabled() {
-				src.EndpointSource = session.EndpointPrivate
-			}
-		}
-	}
-	if e := os.Getenv("IAM_ENDPOINT"); e != "" {
-		src.Endpoint, src.EndpointSource = e, session.EndpointFromEnv
-	}
-	if !noCache {
-		src.CacheDir = filepath.Join(config_helpers.PluginDir(commands.Namespace), "cache")
-	}
-	return src
-}
-
-func firstEnv(names ...string) string {
-	for _, n := range names {
-		if v := os.Getenv(n); v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 func main() {
@@ -115,11 +54,12 @@ func main() {
 	// which creates the file when it is missing and replaces it with an empty one when it does
 	// not parse (the user's session is lost), after waiting up to 30 s on its lock. Instead the
 	// file is read once and checked, and the SDK's own config code answers from those bytes.
+	// Without a usable config, an API key still works; the session's commands report why.
 	path := cliconfig.Path()
 	snap, err := cliconfig.Load(path)
 	if err != nil {
-		i18n.Init("")
-		os.Exit(execute(nil, err, path, args))
+		os.Exit(run(source.Env{ConfigErr: err, ConfigPath: path}, "", args))
 	}
-	os.Exit(run(snap.Repository(), path, args))
+	repo := snap.Repository()
+	os.Exit(run(source.Env{Config: repo, ConfigPath: path}, repo.Locale(), args))
 }

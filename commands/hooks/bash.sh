@@ -1,7 +1,4 @@
-# kp-token hook for bash: exports __NAME__ now and, before each prompt, a fresh one when it
-# has less than __MIN__ s left (bash has no hook before each command: a command typed at a
-# prompt drawn long ago runs with the token that prompt had). While the token is fresh no process is started (bash >= 4.2;
-# bash 3.2 runs one `date` per prompt).
+# kp-token hook for bash: keeps __NAME__ fresh (ibmcloud kp-token hook --help).
 __kp_token_run() { __BIN__ env --shell bash --with-expiry --name __NAME__ --min-validity __MIN__s --timeout __TIMEOUT__s __FLAGS__; }
 __kp_token_now() {
   if [ -n "${EPOCHSECONDS-}" ]; then __kp_token_t=$EPOCHSECONDS
@@ -19,7 +16,6 @@ __kp_token_update() {
     __kp_token_warned=0
     __kp_token_next=$(( __NAME___EXPIRES_AT - __MIN__ ))
   else
-    # Never leave a stale token behind; warn once, then try again each minute quietly.
     unset __NAME__ __NAME___EXPIRES_AT
     __kp_token_warned=1
     __kp_token_next=$(( __kp_token_t + 60 ))

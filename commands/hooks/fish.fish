@@ -1,11 +1,7 @@
-# kp-token hook for fish: exports __NAME__ now and, before each prompt and each command, a
-# fresh one when it has less than __MIN__ s left. While the token is fresh no process is
-# started: fish has no clock builtin, so the age of a stamp file written at each refresh
-# (`path mtime`, fish >= 3.5) tells the time; older fish runs one `date` per prompt.
+# kp-token hook for fish: keeps __NAME__ fresh (ibmcloud kp-token hook --help).
 function __kp_token_run
     __BIN__ env --shell fish --with-expiry --name __NAME__ --min-validity __MIN__s --timeout __TIMEOUT__s __FLAGS__ $argv
 end
-# One stamp per shell: each shell's clock starts at its own refresh.
 set -g __kp_token_stamp __STAMP__.$fish_pid
 function __kp_token_cleanup --on-event fish_exit
     command rm -f $__kp_token_stamp
@@ -29,7 +25,6 @@ function __kp_token_update
             set -g __kp_token_next (math $__NAME___EXPIRES_AT - __MIN__)
         end
     else
-        # Never leave a stale token behind; warn once, then try again each minute quietly.
         set -e __NAME__ __NAME___EXPIRES_AT
         set -g __kp_token_warned 1
         set -g __kp_token_ttl 60

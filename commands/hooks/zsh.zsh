@@ -1,6 +1,4 @@
-# kp-token hook for zsh: exports __NAME__ now and, before each prompt and each command, a fresh
-# one when it has less than __MIN__ s left. While the token is fresh no process is started
-# (zsh/datetime's EPOCHSECONDS is the clock).
+# kp-token hook for zsh: keeps __NAME__ fresh (ibmcloud kp-token hook --help).
 zmodload zsh/datetime
 autoload -Uz add-zsh-hook
 __kp_token_run() { __BIN__ env --shell zsh --with-expiry --name __NAME__ --min-validity __MIN__s --timeout __TIMEOUT__s __FLAGS__; }
@@ -15,7 +13,6 @@ __kp_token_update() {
     typeset -g __kp_token_warned=0
     typeset -g __kp_token_next=$(( __NAME___EXPIRES_AT - __MIN__ ))
   else
-    # Never leave a stale token behind; warn once, then try again each minute quietly.
     unset __NAME__ __NAME___EXPIRES_AT
     typeset -g __kp_token_warned=1
     typeset -g __kp_token_next=$(( EPOCHSECONDS + 60 ))

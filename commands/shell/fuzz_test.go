@@ -8,6 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kp-token/kp-token/commands/shell"
+	"github.com/kp-token/kp-token/commands/shell/shelltest"
 )
 
 // seeds are the values every fuzz target starts from, and that the real-shell tests evaluate.
@@ -152,7 +153,7 @@ func linesOrCarryable(t *testing.T, d shell.Dialect, value string) (map[bool]str
 // fuzzRealShells checks d's lines for each value against every installed shell of d.
 func fuzzRealShells(f *testing.F, d shell.Dialect) {
 	addSeeds(f)
-	shells := shellsOf(f, d)
+	shells := shelltest.Of(f, d)
 	if len(shells) == 0 {
 		f.Skipf("no %s shell is installed", d)
 	}

@@ -12,90 +12,8 @@ import (
 	"time"
 
 	"github.com/kp-token/kp-token/commands/shell"
+	"github.com/kp-token/kp-token/commands/shell/shelltest"
 )
-
-// realShell is a shell the tests evaluate lines with, the way its users do.
-type realShell struct {
-	name    string   // the name in test names and in CI's list
-	argv    []string // the command; the script follows as -c SCRIPT
-	dialect shell.Dialect
-	// maxLine is the longest line the shell's eval reads, 0 for no limit. A longer line
-	// must fail closed: the variable is left unset, never set to something else.
-	maxLine int
-	// interactive says the shell is also run as an interactive shell (-i, script on stdin),
-	// where csh's history substitution has real events to substitute.
-	interactive bool
-	prelude     string // run first, to set the shell's options
-	pkg         string // the Debian package, when it is not argv[0]
-}
-
-// missing reports a shell that is not installed: a failure under CI=true, a skip otherwise.
-func (sh realShell) missing(tb testing.TB) {
-	tb.Helper()
-	pkg := sh.pkg
-	if pkg == "" {
-		pkg = sh.argv[0]
-	}
-	if os.Getenv("CI") == "true" {
-		tb.Fatalf("%s is not installed; CI must install the Debian package %s", sh.argv[0], pkg)
-	}
-	tb.Skipf("%s is not installed (Debian package %s)", sh.argv[0], pkg)
-}
-
-// bsdCshEvalMax is the longest eval "`…`" argument BSD csh takes: past it csh stops with
-// "Word too long." and runs nothing more.
-const bsdCshEvalMax = 4090
-
-// realShells are every shell the tests evaluate lines with. Under CI=true each must be
-// installed: all are Debian packages (bsd-csh is in the package csh).
-var realShells = []realShell{
-	{name: "bash", argv: []string{"bash", "--norc", "--noprofile"}},
-	{name: "dash", argv: []string{"dash"}},
-	{name: "zsh", argv: []string{"zsh", "-f"}},
-	{name: "ksh", argv: []string{"ksh"}},
-	{name: "mksh", argv: []string{"mksh"}},
-	{name: "yash", argv: []string{"yash"}},
-	{name: "busybox", argv: []string{"busybox", "sh"}},
-	{name: "fish", argv: []string{"fish", "--no-config"}, dialect: shell.Fish},
-	{name: "tcsh", argv: []string{"tcsh", "-f"}, dialect: shell.Csh, interactive: true},
-	// With backslash_quote, a backslash quotes \, ' and " inside single quotes too.
-	{name: "tcsh-backslash_quote", argv: []string{"tcsh", "-f"}, dialect: shell.Csh, prelude: "set backslash_quote"},
-	{name: "bsd-csh", argv: []string{"bsd-csh", "-f"}, dialect: shell.Csh, maxLine: bsdCshEvalMax, interactive: true, pkg: "csh"},
-}
-
-// shellsOf returns the installed shells of dialect d with their paths. A missing shell is a
-// failure under CI=true and is left out otherwise.
-func shellsOf(tb testing.TB, d shell.Dialect) []realShell {
-	tb.Helper()
-	var out []realShell
-	for _, sh := range realShells {
-		if sh.dialect != d {
-			continue
-		}
-		path, err := exec.LookPath(sh.argv[0])
-		if err != nil {
-			if os.Getenv("CI") == "true" {
-				sh.missing(tb)
-			}
-			tb.Logf("%s is not installed: not tested", sh.argv[0])
-			continue
-		}
-		sh.argv = append([]string{path}, sh.argv[1:]...)
-		out = append(out, sh)
-	}
-	return out
-}
-
-// requireShell returns sh with its path, or skips (fails under CI=true) when it is missing.
-func requireShell(t *testing.T, sh realShell) realShell {
-	t.Helper()
-	path, err := exec.LookPath(sh.argv[0])
-	if err != nil {
-		sh.missing(t)
-	}
-	sh.argv = append([]string{path}, sh.argv[1:]...)
-	return sh
-}
 
 // lineCase is a line for runLines to evaluate: Set's for value, or Unset's.
 type lineCase struct {
@@ -169,7 +87,7 @@ var syntaxes = map[shell.Dialect]syntax{
 // shell, once more as an interactive shell in the first way. Each case and way has a variable
 // of its own, V0, V1, …; at the end one `env -0` reports them all. It returns an outcome for
 // each case and way, and the shell's stderr.
-func runLines(tb testing.TB, sh realShell, locale string, cases []lineCase, oneWay func(lineCase) bool) ([]outcome, string) {
+func runLines(tb testing.TB, sh shelltest.Shell, locale string, cases []lineCase, oneWay func(lineCase) bool) ([]outcome, string) {
 	tb.Helper()
 	dir, err := os.MkdirTemp("", "shell-test-")
 	if err != nil {
@@ -180,7 +98,7 @@ func runLines(tb testing.TB, sh realShell, locale string, cases []lineCase, oneW
 	if err := os.Mkdir(home, 0o700); err != nil {
 		tb.Fatal(err)
 	}
-	syn := syntaxes[sh.dialect]
+	syn := syntaxes[sh.Dialect]
 	write := func(name, text string) {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o600); err != nil {
 			tb.Fatal(err)
@@ -201,14 +119,14 @@ func runLines(tb testing.TB, sh realShell, locale string, cases []lineCase, oneW
 				var line string
 				var err error
 				if c.unset {
-					line, err = sh.dialect.Unset(name, c.export)
+					line, err = sh.Dialect.Unset(name, c.export)
 					if !c.missing && c.export {
 						pre = append(pre, fmt.Sprintf(syn.setEnv, name))
 					} else if !c.missing {
 						pre = append(pre, fmt.Sprintf(syn.setVar, name))
 					}
 				} else {
-					line, err = sh.dialect.Set(name, c.value, c.export)
+					line, err = sh.Dialect.Set(name, c.value, c.export)
 				}
 				if err != nil {
 					tb.Fatalf("%+v: %v", c, err)
@@ -229,7 +147,7 @@ func runLines(tb testing.TB, sh realShell, locale string, cases []lineCase, oneW
 				eval = append(eval, fmt.Sprintf(w.format, file))
 			}
 		}
-		script := append(append(append([]string{sh.prelude}, pre...), eval...), copies...)
+		script := append(append(append([]string{sh.Prelude}, pre...), eval...), copies...)
 		script = append(script, "env -0 > env.out")
 		return outs, strings.Join(script, "\n") + "\n"
 	}
@@ -237,14 +155,14 @@ func runLines(tb testing.TB, sh realShell, locale string, cases []lineCase, oneW
 	run := func(outs []outcome, args []string, stdin string) []outcome {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		cmd := exec.CommandContext(ctx, sh.argv[0], append(sh.argv[1:], args...)...)
+		cmd := exec.CommandContext(ctx, sh.Argv[0], append(sh.Argv[1:], args...)...)
 		cmd.Dir = dir
 		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "LC_ALL=" + locale, "TERM=dumb"}
 		cmd.Stdin = strings.NewReader(stdin)
 		cmd.Stderr = &stderr
 		_ = cmd.Run() // a failure shows in what the script leaves, or does not
 		if ctx.Err() != nil {
-			tb.Fatalf("%s timed out", sh.name)
+			tb.Fatalf("%s timed out", sh.Name)
 		}
 		// Only the harness's own files may be left: anything else is a line that ran something.
 		entries, err := os.ReadDir(dir)
@@ -253,7 +171,7 @@ func runLines(tb testing.TB, sh realShell, locale string, cases []lineCase, oneW
 		}
 		for _, e := range entries {
 			if n := e.Name(); n != "home" && n != "env.out" && !strings.HasPrefix(n, "line") {
-				tb.Errorf("%s: evaluating the lines created %q\nstderr: %s", sh.name, n, stderr.String())
+				tb.Errorf("%s: evaluating the lines created %q\nstderr: %s", sh.Name, n, stderr.String())
 			}
 		}
 		out, err := os.ReadFile(filepath.Join(dir, "env.out"))
@@ -272,7 +190,7 @@ func runLines(tb testing.TB, sh realShell, locale string, cases []lineCase, oneW
 			v, exported := env[fmt.Sprintf("V%d", n)]
 			c, isVar := env[fmt.Sprintf("C%d", n)]
 			if exported && isVar && v != c {
-				tb.Errorf("%s %s of %q: the shell variable %q is not the environment's %q", sh.name, o.how, o.line, c, v)
+				tb.Errorf("%s %s of %q: the shell variable %q is not the environment's %q", sh.Name, o.how, o.line, c, v)
 			}
 			o.exported, o.set = exported, exported || isVar
 			o.value = v
@@ -284,7 +202,7 @@ func runLines(tb testing.TB, sh realShell, locale string, cases []lineCase, oneW
 	}
 	outs, script := build("", false)
 	outs = run(outs, []string{"-c", script}, "")
-	if sh.interactive {
+	if sh.Interactive {
 		iouts, script := build("interactive ", true)
 		outs = append(outs, run(iouts, []string{"-i"}, script+"exit\n")...)
 	}
@@ -293,26 +211,26 @@ func runLines(tb testing.TB, sh realShell, locale string, cases []lineCase, oneW
 
 // checkOutcome fails tb unless o is what its case asked for. Past the shell's limit on a
 // line's length the variable may be left unset too: the shell failed closed.
-func checkOutcome(tb testing.TB, sh realShell, locale string, o outcome, stderr string) {
+func checkOutcome(tb testing.TB, sh shelltest.Shell, locale string, o outcome, stderr string) {
 	tb.Helper()
 	switch {
 	case o.unset && o.set:
-		tb.Errorf("%s (%s) %s of %q left it set to %q\nstderr: %s", sh.name, locale, o.how, o.line, o.value, stderr)
+		tb.Errorf("%s (%s) %s of %q left it set to %q\nstderr: %s", sh.Name, locale, o.how, o.line, o.value, stderr)
 	case o.unset:
-	case sh.maxLine > 0 && len(o.line) > sh.maxLine && !o.set:
+	case sh.MaxLine > 0 && len(o.line) > sh.MaxLine && !o.set:
 	case !o.set:
-		tb.Errorf("%s (%s) %s of %q left it unset\nstderr: %s", sh.name, locale, o.how, o.line, stderr)
+		tb.Errorf("%s (%s) %s of %q left it unset\nstderr: %s", sh.Name, locale, o.how, o.line, stderr)
 	case o.value != o.lineCase.value:
-		tb.Errorf("%s (%s) %s of %q:\n got %q\nwant %q\nstderr: %s", sh.name, locale, o.how, o.line, o.value, o.lineCase.value, stderr)
+		tb.Errorf("%s (%s) %s of %q:\n got %q\nwant %q\nstderr: %s", sh.Name, locale, o.how, o.line, o.value, o.lineCase.value, stderr)
 	case o.exported != o.export:
-		tb.Errorf("%s (%s) %s of %q: exported is %v", sh.name, locale, o.how, o.line, o.exported)
+		tb.Errorf("%s (%s) %s of %q: exported is %v", sh.Name, locale, o.how, o.line, o.exported)
 	}
 }
 
 // checkRoundTrips has sh evaluate Set's lines for each value, exported and not, and fails tb
 // unless every way left exactly the value behind, exported or not as asked. The unexported
 // line quotes as the exported one does, so it is evaluated only the first way.
-func checkRoundTrips(tb testing.TB, sh realShell, locale string, values []string) {
+func checkRoundTrips(tb testing.TB, sh shelltest.Shell, locale string, values []string) {
 	tb.Helper()
 	var cases []lineCase
 	for _, v := range values {
@@ -337,20 +255,20 @@ func isASCII(s string) bool {
 // in the C.UTF-8 locale and, for the seeds past ASCII, in the C locale, in each of the ways
 // users evaluate them.
 func TestRealShells(t *testing.T) {
-	for _, sh := range realShells {
-		t.Run(sh.name, func(t *testing.T) {
-			sh := requireShell(t, sh)
+	for _, sh := range shelltest.All {
+		t.Run(sh.Name, func(t *testing.T) {
+			sh := shelltest.Require(t, sh)
 			t.Parallel()
 			for _, locale := range []string{"C.UTF-8", "C"} {
 				var batch []string
 				for _, v := range seeds {
 					switch {
-					case refused(sh.dialect, v):
+					case refused(sh.Dialect, v):
 					case locale == "C" && isASCII(v):
 						// The locale changes only how bytes past ASCII are read.
-					case sh.name == "yash" && locale == "C":
+					case sh.Name == "yash" && locale == "C":
 						// yash reads no byte past ASCII outside a UTF-8 locale.
-					case sh.maxLine > 0 && len(v) > sh.maxLine/2:
+					case sh.MaxLine > 0 && len(v) > sh.MaxLine/2:
 						checkRoundTrips(t, sh, locale, []string{v}) // may fail closed, alone
 					default:
 						batch = append(batch, v)
@@ -365,9 +283,9 @@ func TestRealShells(t *testing.T) {
 // TestUnsetInRealShells evaluates Unset's lines, for a variable that is set and one that is
 // not (no error that stops a script).
 func TestUnsetInRealShells(t *testing.T) {
-	for _, sh := range realShells {
-		t.Run(sh.name, func(t *testing.T) {
-			sh := requireShell(t, sh)
+	for _, sh := range shelltest.All {
+		t.Run(sh.Name, func(t *testing.T) {
+			sh := shelltest.Require(t, sh)
 			t.Parallel()
 			cases := []lineCase{
 				{unset: true, export: true}, {unset: true},
@@ -379,29 +297,29 @@ func TestUnsetInRealShells(t *testing.T) {
 				checkOutcome(t, sh, "C.UTF-8", o, stderr)
 			}
 			if len(outs) == 0 || !outs[len(outs)-1].set {
-				t.Errorf("%s stopped before the end\nstderr: %s", sh.name, stderr)
+				t.Errorf("%s stopped before the end\nstderr: %s", sh.Name, stderr)
 			}
 		})
 	}
 }
 
-// BSD csh's eval takes at most bsdCshEvalMax bytes; past that it must stop, not set something
+// BSD csh's eval takes at most shelltest.BSDCshEvalMax bytes; past that it must stop, not set something
 // else or run anything. tcsh has no such limit.
 func TestCshLongLines(t *testing.T) {
-	for _, sh := range shellsOf(t, shell.Csh) {
-		for _, n := range []int{bsdCshEvalMax - len("setenv V0 ''"), bsdCshEvalMax - len("setenv V0 ''") + 1, 20000} {
+	for _, sh := range shelltest.Of(t, shell.Csh) {
+		for _, n := range []int{shelltest.BSDCshEvalMax - len("setenv V0 ''"), shelltest.BSDCshEvalMax - len("setenv V0 ''") + 1, 20000} {
 			for _, value := range []string{
 				strings.Repeat("x", n),
 				strings.Repeat("x", n-len("'; touch pwned; '")) + "'; touch pwned; '",
 			} {
 				outs, stderr := runLines(t, sh, "C.UTF-8", []lineCase{{value: value, export: true}}, nil)
 				for _, o := range outs {
-					if sh.maxLine > 0 && len(o.line) > sh.maxLine && strings.HasSuffix(o.how, "eval") {
+					if sh.MaxLine > 0 && len(o.line) > sh.MaxLine && strings.HasSuffix(o.how, "eval") {
 						if o.set {
-							t.Errorf("%s %s of a %d-byte line set V", sh.name, o.how, len(o.line))
+							t.Errorf("%s %s of a %d-byte line set V", sh.Name, o.how, len(o.line))
 						}
 						if !strings.Contains(stderr, "Word too long") {
-							t.Errorf("%s: %d-byte line: stderr %q", sh.name, len(o.line), stderr)
+							t.Errorf("%s: %d-byte line: stderr %q", sh.Name, len(o.line), stderr)
 						}
 					}
 					checkOutcome(t, sh, "C.UTF-8", o, stderr)

@@ -8,6 +8,7 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"github.com/kp-token/kp-token/i18n"
+	"github.com/kp-token/kp-token/plugin/safetext"
 )
 
 // The CLI's colours (IBM plug-in guide): FAILED in bold red, warnings in bold magenta. They
@@ -43,3 +44,12 @@ func paint(w io.Writer, style *color.Color, s string) string {
 func Failed(w io.Writer, message string) {
 	_, _ = io.WriteString(w, paint(w, failureStyle, i18n.T("FAILED"))+"\n"+message+"\n")
 }
+
+// warn prints a non-fatal problem on w in the CLI's warning colour.
+func warn(w io.Writer, message string) {
+	_, _ = io.WriteString(w, paint(w, warningStyle, message)+"\n")
+}
+
+// printable quotes a user-supplied value for a message so that control characters in it cannot
+// act on the terminal.
+func printable(s string) string { return safetext.Quote(s) }

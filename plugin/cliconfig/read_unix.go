@@ -8,6 +8,8 @@ import (
 	"os"
 	"syscall"
 	"time"
+
+	"github.com/kp-token/kp-token/plugin/disk"
 )
 
 // readWait bounds the wait for a writer's lock. The SDK holds it for one write of a few
@@ -29,7 +31,7 @@ func readFile(path string) ([]byte, error) {
 		if err == nil || !errors.Is(err, syscall.EWOULDBLOCK) || time.Now().After(deadline) {
 			break // locked; or the file system has no locks, or the writer is stuck: read anyway
 		}
-		time.Sleep(retryLock)
+		time.Sleep(disk.RetryLock)
 	}
 	return io.ReadAll(f)
 }

@@ -19,9 +19,9 @@ import (
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/configuration"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/configuration/config_helpers"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/configuration/core_config"
-	"github.com/gofrs/flock"
 
 	"github.com/kp-token/kp-token/i18n"
+	"github.com/kp-token/kp-token/plugin/disk"
 )
 
 // Path is where the CLI keeps its config: $IBMCLOUD_CONFIG_HOME, else ~/.ibmcloud if it exists,
@@ -59,7 +59,7 @@ func Load(path string) (*Snapshot, error) {
 		if time.Now().After(deadline) {
 			return nil, err
 		}
-		time.Sleep(retryLock)
+		time.Sleep(disk.RetryLock)
 	}
 }
 
@@ -142,7 +142,7 @@ func SaveTokens(ctx context.Context, path string, expected, next Tokens, now tim
 	if target, err := filepath.EvalSymlinks(path); err == nil {
 		path = target
 	}
-	l, err := lockFile(ctx, path)
+	l, err := disk.LockFile(ctx, path)
 	if err != nil {
 		return err
 	}
@@ -176,79 +176,7 @@ func SaveTokens(ctx context.Context, path string, expected, next Tokens, now tim
 	if err != nil {
 		return err
 	}
-	return WriteAtomic(path, out, 0o600)
-}
-
-// WriteAtomic replaces path with data: write a temporary file in the same directory, give it
-// the original's owner, sync it, rename it over path, then sync the directory so the rename
-// itself survives a crash.
-func WriteAtomic(path string, data []byte, mode os.FileMode) (err error) {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-		}
-	}()
-	if err = tmp.Chmod(mode); err != nil {
-		return err
-	}
-	if info, statErr := os.Stat(path); statErr == nil {
-		// Run with sudo on a user's config, the new file must stay the user's.
-		if err = keepOwner(tmp, info); err != nil {
-			return err
-		}
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	if d, derr := os.Open(dir); derr == nil {
-		_ = d.Sync()
-		_ = d.Close()
-	}
-	removeStale(dir, "."+filepath.Base(path)+".tmp-*")
-	return nil
-}
-
-// removeStale deletes temporary files that a process killed mid-write left behind (they hold
-// tokens). Only those older than a minute: a young one may belong to a writer still at work.
-func removeStale(dir, pattern string) {
-	matches, _ := filepath.Glob(filepath.Join(dir, pattern))
-	for _, m := range matches {
-		if info, err := os.Stat(m); err == nil && time.Since(info.ModTime()) > time.Minute {
-			_ = os.Remove(m)
-		}
-	}
-}
-
-const retryLock = 20 * time.Millisecond
-
-// ErrLockTimeout means another process held a lock for longer than our bound.
-var ErrLockTimeout = errors.New("timed out waiting for a lock")
-
-func lockFile(ctx context.Context, path string) (*flock.Flock, error) {
-	l := flock.New(path)
-	ok, err := l.TryLockContext(ctx, retryLock)
-	if err != nil || !ok {
-		if err == nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-			return nil, ErrLockTimeout
-		}
-		return nil, err
-	}
-	return l, nil
+	return disk.WriteAtomic(path, out, 0o600)
 }
 
 // Problem is a config.json that cannot be used. Its text says what is wrong and what to do;

@@ -7,8 +7,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/kp-token/kp-token/commands/iamtest"
-	"github.com/kp-token/kp-token/commands/token"
+	"github.com/kp-token/kp-token/plugin/iamtest"
+	"github.com/kp-token/kp-token/plugin/token"
 )
 
 func TestIsJWT(t *testing.T) {

@@ -1,0 +1,71 @@
+package commands
+
+import (
+	"errors"
+	"io"
+	"os/exec"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kp-token/kp-token/i18n"
+	"github.com/kp-token/kp-token/plugin/cliconfig"
+	"github.com/kp-token/kp-token/plugin/iam"
+	"github.com/kp-token/kp-token/plugin/source"
+)
+
+// report prints err as the CLI does and returns the exit status: a usage error gets IBM's
+// `Incorrect Usage` and the command's help; any other error FAILED and one message.
+func report(w io.Writer, cmd *cobra.Command, err error) int {
+	var ue *usageError
+	var se *source.UsageError
+	if errors.As(err, &ue) || errors.As(err, &se) {
+		Failed(w, i18n.T("Incorrect Usage: {{.Error}}", map[string]any{"Error": err.Error()})+"\n")
+		writeHelp(w, cmd)
+		return 1
+	}
+	Failed(w, describe(err))
+	var st *statusError
+	if errors.As(err, &st) {
+		return st.code
+	}
+	return 1
+}
+
+// usageError is a mistake in the command line.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+
+func usageErrorf(msg string) error { return &usageError{errors.New(msg)} }
+
+// statusError is a failure with its own exit status.
+type statusError struct {
+	code int
+	msg  string
+}
+
+func (e *statusError) Error() string { return e.msg }
+
+// describe turns an error into the sentence the user reads: what went wrong, what to do. Our
+// errors are written that way already; anything else is unexpected.
+func describe(err error) string {
+	var (
+		se *source.Error
+		ie *iam.Error
+		p  *cliconfig.Problem
+		st *statusError
+	)
+	if errors.As(err, &se) || errors.As(err, &ie) || errors.As(err, &p) || errors.As(err, &st) {
+		return err.Error()
+	}
+	return i18n.T("An unexpected error occurred: {{.Error}}", map[string]any{"Error": err.Error()})
+}
+
+// errorText is an OS or exec error without the path and operation Go puts before it.
+func errorText(err error) string {
+	var ee *exec.Error
+	if errors.As(err, &ee) {
+		return ee.Err.Error()
+	}
+	return source.ErrorText(err)
+}

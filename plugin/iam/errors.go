@@ -1,0 +1,109 @@
+package iam
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kp-token/kp-token/i18n"
+	"github.com/kp-token/kp-token/plugin/safetext"
+)
+
+// Grant is what was traded at IAM; the advice after a failure depends on it.
+type Grant int
+
+// The grants kp-token sends.
+const (
+	GrantRefreshToken Grant = iota + 1 // the login session's refresh token
+	GrantAPIKey                        // an API key
+)
+
+// Kind names a way IAM failed to issue a token; each has its own message and advice.
+type Kind int
+
+// The kinds of failure.
+const (
+	Ended         Kind = iota + 1 // IAM says the refresh token is invalid, expired or inactive
+	Refused                       // IAM answered 4xx
+	Unavailable                   // IAM answered 5xx or 429
+	Unreachable                   // no connection to IAM
+	Timeout                       // IAM did not answer before the deadline
+	BadAnswer                     // IAM's answer is not a usable token
+	AnswerExpired                 // IAM's new token is already expired by the local clock
+)
+
+// Error is IAM's failure to issue a token. Its text says what went wrong and what to do; it
+// never contains a token or a key.
+type Error struct {
+	Kind     Kind
+	Grant    Grant
+	Endpoint string
+	Bound    time.Duration
+	Expiry   time.Time // of the token IAM issued (AnswerExpired)
+	Status   int
+	Code     string // IAM's errorCode, such as BXNIM0408E
+	Message  string // IAM's errorMessage
+	Err      error
+}
+
+func (e *Error) Error() string {
+	T := i18n.T
+	switch e.Kind {
+	case Ended:
+		return T("Your IBM Cloud session has expired and cannot be refreshed. Log in again by running 'ibmcloud login', or 'ibmcloud login --sso' with a federated ID.")
+	case Refused:
+		if e.Grant == GrantAPIKey {
+			if e.Code == "BXNIM0415E" {
+				return T("IAM could not find the API key ({{.Detail}}). Check that it is copied whole and was not deleted ('ibmcloud iam api-keys'), or create one with 'ibmcloud iam api-key-create'.",
+					map[string]any{"Detail": e.detail()})
+			}
+			return T("IAM refused the API key: {{.Detail}}. Check that the key, its user or service ID, and its account are active, or create a new key with 'ibmcloud iam api-key-create'.",
+				map[string]any{"Detail": e.detail()})
+		}
+		return T("IAM refused to refresh the access token: {{.Detail}}. Log in again by running 'ibmcloud login', or 'ibmcloud login --sso' with a federated ID.",
+			map[string]any{"Detail": e.detail()})
+	case Unavailable:
+		return T("IAM at '{{.Endpoint}}' could not issue an access token: {{.Detail}}. Try again later.",
+			map[string]any{"Endpoint": e.Endpoint, "Detail": e.detail()})
+	case Unreachable:
+		return T("Cannot reach IAM at '{{.Endpoint}}': {{.Error}}. Check your network connection and try again.",
+			map[string]any{"Endpoint": e.Endpoint, "Error": safetext.Clean(errText(e.Err))})
+	case Timeout:
+		return T("IAM at '{{.Endpoint}}' did not answer within {{.Bound}}. Try again later, or raise the limit with 'ibmcloud config --http-timeout SECONDS'.",
+			map[string]any{"Endpoint": e.Endpoint, "Bound": e.Bound.String()})
+	case BadAnswer:
+		return T("IAM at '{{.Endpoint}}' did not answer with a usable access token. Try again later.",
+			map[string]any{"Endpoint": e.Endpoint})
+	case AnswerExpired:
+		return T("IAM at '{{.Endpoint}}' issued a token that expires at {{.Expiry}}, which has already passed by this machine's clock. Check that the system clock is right.",
+			map[string]any{"Endpoint": e.Endpoint, "Expiry": e.Expiry.UTC().Format(time.RFC3339)})
+	}
+	return T("An unexpected error occurred.")
+}
+
+// Unwrap returns the cause, such as a connection error.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is lets callers test the kind with errors.Is(err, &iam.Error{Kind: iam.Refused}).
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Kind == e.Kind
+}
+
+func (e *Error) detail() string {
+	parts := []string{"HTTP " + strconv.Itoa(e.Status)}
+	if e.Code != "" {
+		parts = append(parts, safetext.Clean(e.Code))
+	}
+	if e.Message != "" {
+		parts = append(parts, safetext.Clean(e.Message))
+	}
+	return strings.Join(parts, " ")
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

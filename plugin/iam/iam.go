@@ -1,0 +1,199 @@
+// Package iam is kp-token's IAM client: it trades a refresh token or an API key for an access
+// token at IAM's token endpoint, with the SDK's own request builders. Around the SDK's client
+// it adds what a command run from a shell profile needs: one deadline for every try, retries of
+// what another try can fix (honouring Retry-After), a cap on answers, no redirects (a secret is
+// never sent elsewhere), the CLI's trace, and each failure sorted into a Kind with its advice.
+package iam
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/authentication"
+	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/authentication/iam"
+	bxhttp "github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/http"
+	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/trace"
+	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/common/rest"
+
+	"github.com/kp-token/kp-token/plugin/token"
+)
+
+// DefaultEndpoint is IAM's public endpoint, where tokens are got when nothing else says where.
+const DefaultEndpoint = "https://iam.cloud.ibm.com"
+
+// Client asks one IAM endpoint for tokens.
+type Client struct {
+	Endpoint string
+	// Bound is the limit the run's deadline came from; messages name it.
+	Bound time.Duration
+	// Trace is the CLI's trace setting ("true" for stderr, or a file's path); requests and
+	// answers are traced through the SDK's trace logger, which hides tokens and keys.
+	Trace string
+	// Transport is nil for the default one; tests set it.
+	Transport http.RoundTripper
+}
+
+// Refresh trades the session's refresh token for a checked access token and the refresh token
+// to keep (IAM's new one, or the old one when it sends none).
+func (c *Client) Refresh(ctx context.Context, refresh string) (token.Token, string, error) {
+	answer, err := c.call(ctx, GrantRefreshToken, iam.RefreshTokenRequest(refresh))
+	if err != nil {
+		return token.Token{}, "", err
+	}
+	t, err := c.check(GrantRefreshToken, answer.AccessToken)
+	if err != nil {
+		return token.Token{}, "", err
+	}
+	if answer.RefreshToken != "" {
+		refresh = answer.RefreshToken
+	}
+	return t, refresh, nil
+}
+
+// APIKey trades an API key for a checked access token.
+func (c *Client) APIKey(ctx context.Context, key string) (token.Token, error) {
+	answer, err := c.call(ctx, GrantAPIKey, iam.APIKeyTokenRequest(key))
+	if err != nil {
+		return token.Token{}, err
+	}
+	return c.check(GrantAPIKey, answer.AccessToken)
+}
+
+// check checks the access token IAM issued: a JWT that says when it expires, and not already
+// expired. Printed, one without an expiry would be refreshed at every run; one that looks
+// expired on arrival means this machine's clock is wrong, which the user must hear.
+func (c *Client) check(g Grant, access string) (token.Token, error) {
+	t, err := token.Parse(access)
+	if err != nil || t.Expiry.IsZero() {
+		return token.Token{}, &Error{Kind: BadAnswer, Grant: g, Endpoint: c.Endpoint}
+	}
+	if !t.Expiry.After(time.Now()) {
+		return token.Token{}, &Error{Kind: AnswerExpired, Grant: g, Endpoint: c.Endpoint, Expiry: t.Expiry}
+	}
+	return t, nil
+}
+
+// transport limits answers and, when the trace setting asks for it, wraps the SDK's trace
+// logger around that.
+func (c *Client) transport() http.RoundTripper {
+	rt := c.Transport
+	if rt == nil {
+		rt = http.DefaultTransport
+	}
+	rt = limitAnswers{rt}
+	switch strings.ToLower(c.Trace) {
+	case "", "false":
+		return rt
+	}
+	trace.Logger = trace.NewLogger(c.Trace)
+	return bxhttp.NewTraceLoggingTransport(rt)
+}
+
+// maxAnswer bounds what is read of one answer: IAM's are a few kilobytes, and a proxy or portal
+// that streams without end must not fill the memory of every starting shell.
+const maxAnswer = 1 << 20
+
+var errAnswerTooLarge = errors.New("the answer is larger than 1 MiB")
+
+// limitedBody fails a read past maxAnswer, so the answer is refused (not retried) instead of
+// read whole.
+type limitedBody struct {
+	io.ReadCloser
+	left int64
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		return 0, errAnswerTooLarge
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+// limitAnswers is the transport under everything else (the SDK's trace logger reads whole
+// answers too): every answer body it returns is limited to maxAnswer.
+type limitAnswers struct{ rt http.RoundTripper }
+
+func (l limitAnswers) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := l.rt.RoundTrip(req)
+	if err == nil {
+		resp.Body = &limitedBody{ReadCloser: resp.Body, left: maxAnswer}
+	}
+	return resp, err
+}
+
+// noRedirects makes a redirect an answer of its own: IAM's token endpoint never redirects, and
+// following one would send the refresh token or API key to another address.
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// classify turns what the SDK's IAM client returned into one of our kinds. The SDK decodes
+// IAM's error JSON into typed errors for the codes it knows and ServerError for the rest.
+func (c *Client) classify(g Grant, err error) *Error {
+	e := &Error{Grant: g, Endpoint: c.Endpoint, Bound: c.Bound}
+	var (
+		invalid  *authentication.InvalidTokenError
+		expired  *authentication.RefreshTokenExpiryError
+		inactive *authentication.SessionInactiveError
+		external authentication.ExternalAuthenticationError
+		server   *authentication.ServerError
+		resp     *rest.ErrorResponse
+		netErr   net.Error
+	)
+	switch {
+	case errors.As(err, &invalid), errors.As(err, &expired), errors.As(err, &inactive), errors.As(err, &external):
+		e.Kind = Ended
+	case errors.As(err, &server):
+		e.Status, e.Code, e.Message = server.StatusCode, server.ErrorCode, server.Description
+		e.Kind = byStatus(server.StatusCode)
+	case errors.As(err, &resp):
+		e.Status = resp.StatusCode
+		e.Kind = byStatus(resp.StatusCode)
+	case errors.As(err, &netErr) && netErr.Timeout():
+		e.Kind = Timeout
+	case errors.As(err, &netErr):
+		e.Kind = Unreachable
+		e.Err = innermost(err)
+	default:
+		// A 2xx whose body is not a token response, cut short, or not JSON.
+		e.Kind = BadAnswer
+	}
+	return e
+}
+
+func byStatus(status int) Kind {
+	switch {
+	case status < 400:
+		return BadAnswer // a redirect, which is not followed, or another answer without a token
+	case status == http.StatusTooManyRequests || status >= 500:
+		return Unavailable
+	case status == http.StatusBadRequest || status == http.StatusUnauthorized || status == http.StatusForbidden:
+		return Refused
+	default:
+		return Unavailable
+	}
+}
+
+// innermost drops the request line ("Post \"https://…\": ") from a transport error and keeps
+// the reason, such as "connect: connection refused".
+func innermost(err error) error {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Err != nil {
+		return op.Err
+	}
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
+}

@@ -1,0 +1,104 @@
+package source
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/kp-token/kp-token/plugin/disk"
+	"github.com/kp-token/kp-token/plugin/token"
+)
+
+// apiKey hands out access tokens for an API key, without a login: it exchanges the key at IAM
+// and caches the access token (never the refresh token, never the key) until it is close to
+// its expiry.
+type apiKey struct {
+	run
+	key      string
+	cacheDir string // "" turns the cache off
+}
+
+// cached is a cache file: the access token and its expiry, nothing else.
+type cached struct {
+	AccessToken string `json:"access_token"`
+	Expiration  int64  `json:"expiration"`
+}
+
+// Token returns a token for the key from the cache when it has one, else from IAM. Parallel
+// runs with one key make one exchange.
+func (a *apiKey) Token(o Options) (token.Token, error) {
+	start := a.clock()
+	file := a.cacheFile()
+	before, hit := readCache(file, o.MinValidity, start)
+	if hit && !o.Force {
+		return before, nil
+	}
+	ctx, cancel := a.context()
+	defer cancel()
+	exchange := func() (token.Token, error) {
+		t, err := a.iam.APIKey(ctx, a.key)
+		if err == nil && file != "" {
+			writeCache(file, t)
+		}
+		return t, err
+	}
+	if file == "" {
+		return exchange()
+	}
+	// The lock lives beside the cache file, so its directory must exist before the first run
+	// locks: else that run locks the fallback place, and a run arriving once the directory
+	// exists locks another file and makes a second exchange.
+	_ = disk.MakePrivate(filepath.Dir(file))
+	return a.flight(ctx, file, start, func() (token.Token, bool, error) {
+		// Someone exchanged the key while we waited: with --refresh, only a token that was
+		// not there before we waited will do.
+		t, ok := readCache(file, o.MinValidity, a.clock())
+		return t, ok && (!o.Force || t.JWT != before.JWT), nil
+	}, exchange)
+}
+
+// cacheFile is one file per key and endpoint, named by a SHA-256 of both.
+func (a *apiKey) cacheFile() string {
+	if a.cacheDir == "" {
+		return ""
+	}
+	sum := sha256.Sum256([]byte(a.key + "\x00" + a.iam.Endpoint))
+	return filepath.Join(a.cacheDir, hex.EncodeToString(sum[:])+".json")
+}
+
+// readCache returns the cached token when it is there, well formed and valid for longer than
+// minValidity; anything else (no file, a corrupt one) is a miss, to be replaced.
+func readCache(file string, minValidity time.Duration, now time.Time) (token.Token, bool) {
+	if file == "" {
+		return token.Token{}, false
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return token.Token{}, false
+	}
+	var c cached
+	if json.Unmarshal(b, &c) != nil {
+		return token.Token{}, false
+	}
+	t, err := token.Parse(c.AccessToken)
+	if err != nil || !t.ValidFor(minValidity, now) {
+		return token.Token{}, false
+	}
+	return t, true
+}
+
+// writeCache stores the token, mode 0600 in a private directory. It fails silently: a cache
+// that cannot be written only costs the next run an exchange.
+func writeCache(file string, t token.Token) {
+	if disk.MakePrivate(filepath.Dir(file)) != nil {
+		return
+	}
+	b, err := json.Marshal(cached{AccessToken: t.JWT, Expiration: t.Expiry.Unix()})
+	if err != nil {
+		return
+	}
+	_ = disk.WriteAtomic(file, b, 0o600)
+}

@@ -1,0 +1,75 @@
+package source
+
+import (
+	"time"
+
+	"github.com/kp-token/kp-token/i18n"
+	"github.com/kp-token/kp-token/plugin/iam"
+	"github.com/kp-token/kp-token/plugin/safetext"
+)
+
+// Kind names a way of failing to get a token other than IAM's (those are iam.Errors).
+type Kind int
+
+// The kinds of failure.
+const (
+	NotLoggedIn      Kind = iota + 1 // config.json holds no session
+	MalformedToken                   // the stored access token is not a JWT
+	SessionExpired                   // no refresh token, or IAM says it is invalid or expired
+	ConfigUnwritable                 // refreshed tokens could not be saved
+	ConfigChanged                    // config.json changed during the refresh, so it was not saved
+	LockTimeout                      // another process held the refresh lock for too long
+	KeyTimeout                       // the API key could not be read before the deadline
+)
+
+// Error is a failure to get a token. Its text says what went wrong and what to do; it never
+// contains a token.
+type Error struct {
+	Kind  Kind
+	Path  string
+	Bound time.Duration
+	Err   error
+}
+
+func (e *Error) Error() string {
+	T := i18n.T
+	switch e.Kind {
+	case NotLoggedIn:
+		return T("You are not logged in. Log in by running 'ibmcloud login', or 'ibmcloud login --sso' with a federated ID.")
+	case MalformedToken:
+		return T("The IAM token in '{{.Path}}' is not a well-formed access token, so it was not printed. Log in again by running 'ibmcloud login'.",
+			map[string]any{"Path": e.Path})
+	case SessionExpired:
+		// IAM's own verdict on a refresh token says the same.
+		return (&iam.Error{Kind: iam.Ended}).Error()
+	case ConfigUnwritable:
+		return T("The refreshed token could not be saved to '{{.Path}}': {{.Error}}. The next command refreshes it again.",
+			map[string]any{"Path": e.Path, "Error": safetext.Clean(errText(e.Err))})
+	case ConfigChanged:
+		return T("The refreshed token was not saved: '{{.Path}}' changed meanwhile (a login or logout), and that session is kept.",
+			map[string]any{"Path": e.Path})
+	case LockTimeout:
+		return T("Another process refreshing the token held the lock on '{{.Path}}' for longer than {{.Bound}}. Try again.",
+			map[string]any{"Path": e.Path, "Bound": e.Bound.String()})
+	case KeyTimeout:
+		return T("Cannot read the API key from {{.Where}}: nothing came within {{.Bound}}. Keep the key in a regular file.",
+			map[string]any{"Where": e.Path, "Bound": e.Bound.String()})
+	}
+	return T("An unexpected error occurred.")
+}
+
+// Unwrap returns the cause, such as the error of a failed save.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Is lets callers test the kind with errors.Is(err, &source.Error{Kind: source.NotLoggedIn}).
+func (e *Error) Is(target error) bool {
+	t, ok := target.(*Error)
+	return ok && t.Kind == e.Kind
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}

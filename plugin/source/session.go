@@ -1,0 +1,89 @@
+package source
+
+import (
+	"errors"
+	"time"
+
+	"github.com/kp-token/kp-token/plugin/cliconfig"
+	"github.com/kp-token/kp-token/plugin/iam"
+	"github.com/kp-token/kp-token/plugin/token"
+)
+
+// session hands out the login session's access token: the one the CLI's config holds and, only
+// when that one expires too soon, a new one got at IAM with the session's refresh token and
+// saved with it to config.json, keeping every other field, as `ibmcloud` itself would.
+type session struct {
+	run
+	cfg  Config
+	path string       // config.json, where refreshed tokens go
+	warn func(string) // a non-fatal problem, such as a refreshed token that could not be saved
+}
+
+func (s *session) Token(o Options) (token.Token, error) {
+	access, refresh := s.cfg.IAMToken(), s.cfg.IAMRefreshToken()
+	if access == "" && refresh == "" {
+		return token.Token{}, &Error{Kind: NotLoggedIn}
+	}
+	var seen token.Token
+	if access != "" {
+		t, err := token.Parse(access)
+		if err != nil {
+			return token.Token{}, &Error{Kind: MalformedToken, Path: s.path}
+		}
+		if !o.Force && t.ValidFor(o.MinValidity, s.clock()) {
+			return t, nil
+		}
+		seen = t
+	}
+	if refresh == "" {
+		return token.Token{}, &Error{Kind: SessionExpired}
+	}
+	t, err := s.refresh(seen, o)
+	if errors.Is(err, &iam.Error{Kind: iam.Ended}) {
+		return token.Token{}, &Error{Kind: SessionExpired}
+	}
+	return t, err
+}
+
+// refresh gets a new token once for every process that wants one at the same moment: whoever
+// holds the lock beside config.json calls IAM; the others find the new token on disk.
+func (s *session) refresh(seen token.Token, o Options) (token.Token, error) {
+	ctx, cancel := s.context()
+	defer cancel()
+	start := s.clock()
+	var onDisk cliconfig.Tokens
+	return s.flight(ctx, s.path, start, func() (token.Token, bool, error) {
+		var err error
+		if onDisk, err = cliconfig.ReadTokens(s.path); err != nil {
+			return token.Token{}, false, err
+		}
+		if onDisk.Access != seen.Bearer() && onDisk.Access != "" {
+			// Someone refreshed while we waited. A token minted since we started is as good
+			// as a new one of ours, even for --refresh; otherwise it must be valid for long
+			// enough.
+			if t, err := token.Parse(onDisk.Access); err == nil &&
+				(t.Claims.IssueAt.After(start.Add(-time.Minute)) || !o.Force && t.ValidFor(o.MinValidity, s.clock())) {
+				return t, true, nil
+			}
+		}
+		if onDisk.Refresh == "" {
+			return token.Token{}, false, &Error{Kind: SessionExpired}
+		}
+		return token.Token{}, false, nil
+	}, func() (token.Token, error) {
+		fresh, newRefresh, err := s.iam.Refresh(ctx, onDisk.Refresh)
+		if err != nil {
+			return token.Token{}, err
+		}
+		saveErr := cliconfig.SaveTokens(ctx, s.path, onDisk, cliconfig.Tokens{Access: fresh.Bearer(), Refresh: newRefresh}, s.clock())
+		if saveErr != nil && s.warn != nil {
+			// The token is good; only the next run loses it. Say so once and carry on.
+			kind := ConfigUnwritable
+			if errors.Is(saveErr, cliconfig.ErrChanged) {
+				kind = ConfigChanged
+			}
+			s.warn((&Error{Kind: kind, Path: s.path, Err: saveErr}).Error())
+		}
+		return fresh, nil
+	})
+}
