@@ -3,7 +3,7 @@
 # dist/kp-token-<version>-<os>-<arch>[.exe], and writes and checks
 # dist/kp-token-<version>-checksums.sha256 (`cd dist && sha256sum -c` verifies it).
 #
-#   bin/release.sh                 # version from commands/metadata.go
+#   bin/release.sh                 # version as `kp-token SendMetadata` reports it
 #   VERSION=0.1.0-rc.1 bin/release.sh
 set -euo pipefail
 
@@ -19,35 +19,34 @@ platforms=(
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# The version the plug-in reports to the CLI:
-#   var Version = plugin.VersionType{Major: 0, Minor: 1, Build: 0}
-source_version() {
-	local line field n parts=()
-	line=$(grep -E '^var Version = plugin\.VersionType\{' commands/metadata.go) || {
-		echo "release: no 'var Version = plugin.VersionType{...}' in commands/metadata.go" >&2
-		return 1
-	}
-	for field in Major Minor Build; do
-		n=$(sed -nE "s/.*[{ ,]${field}: *([0-9]+).*/\\1/p" <<<"$line")
-		if [[ -z $n ]]; then
-			echo "release: no ${field} number in commands/metadata.go: $line" >&2
-			return 1
-		fi
-		parts+=("$n")
-	done
-	local IFS=.
-	echo "${parts[*]}"
+# The version is the one the plug-in reports to the CLI, read from a binary built for this host
+# rather than grepped from the Go source: that is where `ibmcloud plugin install` reads it, so
+# the files are named after the version they install as, wherever in the source it is set.
+# It is built as the release binaries are, for the host (which need not be in the list). The
+# JSON is parsed by bin/metaversion: jq need not be installed.
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/kp-token-release.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$tmp/kp-token" ./plugin
+go build -o "$tmp/metaversion" ./bin/metaversion
+# IBMCLOUD_HOME on an empty directory: SendMetadata should read no configuration, and if it ever
+# did, it must not touch the user's.
+if ! metadata=$(IBMCLOUD_HOME=$tmp "$tmp/kp-token" SendMetadata); then
+	echo "release: kp-token SendMetadata failed" >&2
+	exit 1
+fi
+from_binary=$("$tmp/metaversion" <<<"$metadata") || {
+	echo "release: no version in the metadata kp-token SendMetadata printed" >&2
+	exit 1
 }
 
-from_source=$(source_version)
-version=${VERSION:-$from_source}
+version=${VERSION:-$from_binary}
 if [[ ! $version =~ ^[0-9A-Za-z][0-9A-Za-z.+-]*$ ]]; then
 	echo "release: VERSION '$version' is not a usable version (letters, digits, '.', '+', '-')" >&2
 	exit 2
 fi
-if [[ $version != "$from_source" ]]; then
-	# VERSION only names the files: the binaries still report the version in metadata.go.
-	echo "release: warning: VERSION=$version, but commands/metadata.go says $from_source" >&2
+if [[ $version != "$from_binary" ]]; then
+	# VERSION only names the files: the binaries still report the version they were built with.
+	echo "release: warning: VERSION=$version, but the plug-in reports $from_binary" >&2
 fi
 
 if command -v sha256sum >/dev/null; then

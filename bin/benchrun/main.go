@@ -1,9 +1,10 @@
 // Command benchrun is the timer behind bin/bench.sh. It runs two or more commands in turn, run
 // by run, so that machine noise hits all of them alike, times each run with the monotonic clock
 // (bash and date(1) would add a fork of their own to every figure), and prints the median and
-// mean of each, the ratio of each median to the last command's (the baseline), the ratio of the
-// first median to the second's when there are three or more commands, and the first ratio to
-// the baseline against a budget.
+// mean of each and the ratio of each command's median to every later command's. The first
+// command is the one under test and the second its reference: the ratio of their medians is
+// judged against the budget, in one line of its own, printed last. Every other ratio is printed
+// for information only.
 //
 //	benchrun [-runs N] [-warmup W] [-budget B] LABEL PROG [ARG...] -- LABEL PROG [ARG...] [-- ...]
 //
@@ -34,7 +35,7 @@ type program struct {
 func main() {
 	runs := flag.Int("runs", 300, "timed runs of each command")
 	warmup := flag.Int("warmup", 20, "untimed runs of each command first")
-	budget := flag.Float64("budget", 2, "largest acceptable ratio of the medians, first over last")
+	budget := flag.Float64("budget", 1.1, "largest acceptable ratio of the medians, first command over second")
 	flag.Usage = func() {
 		fmt.Fprintln(os.Stderr, "usage: benchrun [-runs N] [-warmup W] [-budget B] LABEL PROG [ARG...] -- LABEL PROG [ARG...] [-- ...]")
 		flag.PrintDefaults()
@@ -75,20 +76,24 @@ func main() {
 	for _, p := range progs {
 		fmt.Printf("%-*s  median %7.3f ms  mean %7.3f ms\n", width+1, p.label+":", ms(median(p.times)), ms(mean(p.times)))
 	}
-	first, second, base := progs[0], progs[1], progs[len(progs)-1]
-	for _, p := range progs[:len(progs)-1] {
-		fmt.Printf("%s / %s: %.2fx\n", p.label, base.label, ratio(p, base))
+	// Every ratio of a command to a later one, for information; the judged one, first over
+	// second, goes last so that the verdict is the last line a reader sees.
+	for i := range progs {
+		for j := i + 1; j < len(progs); j++ {
+			if i == 0 && j == 1 {
+				continue
+			}
+			fmt.Printf("%s / %s = %.2f (information)\n", progs[i].label, progs[j].label, ratio(progs[i], progs[j]))
+		}
 	}
-	if len(progs) > 2 {
-		fmt.Printf("%s / %s: %.2fx\n", first.label, second.label, ratio(first, second))
+	subject, reference := progs[0], progs[1]
+	// Judge the ratio as printed, so that "1.10" is never reported over a 1.10 budget.
+	r := ratio(subject, reference)
+	verdict := "within budget"
+	if r > *budget {
+		verdict = "over budget"
 	}
-	fmt.Printf("budget: %.2fx\n", *budget)
-	// Judge the ratio as printed, so that "2.00x" is never reported over a 2.00x budget.
-	if ratio(first, base) <= *budget {
-		fmt.Println("within budget: yes")
-	} else {
-		fmt.Println("within budget: no")
-	}
+	fmt.Printf("%s / %s = %.2f (budget %.2f): %s\n", subject.label, reference.label, r, *budget, verdict)
 }
 
 // parseCommands splits LABEL PROG ARG... -- LABEL PROG ARG... [-- ...] at each "--".
