@@ -24,7 +24,7 @@ install: build
 	fi
 
 test:
-	go test -count=1 ./...
+	go test -count=1 -parallel 8 ./...
 
 lint:
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt -l: these files need gofmt:"; echo "$$out"; exit 1; fi

@@ -18,29 +18,12 @@ import (
 	"github.com/kp-token/kp-token/plugin/iamtest"
 )
 
-const goodKey = "AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_AbCdEf"
-
-// keyHome is a machine with no ibmcloud login at all: no config.json, only an API key.
-func keyHome(t *testing.T) *home {
-	t.Helper()
-	h := newSession(t, "", "")
-	require.NoError(t, os.Remove(h.config))
-	h.iam.APIKeys = map[string]bool{goodKey: true}
-	return h
-}
-
-func (h *home) runIn(stdin string, env []string, args ...string) result {
-	h.t.Helper()
-	cmd := h.command(binary, args...)
-	cmd.Env = append(cmd.Env[:len(cmd.Env):len(cmd.Env)], env...)
-	return h.finish(cmd, stdin)
-}
-
 func cacheDir(h *home) string {
 	return filepath.Join(h.home, ".bluemix", "plugins", "kp-token", "cache")
 }
 
 func TestAPIKeyFromEachSource(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name  string
 		setup func(h *home) (args []string, stdin string, env []string)
@@ -83,6 +66,7 @@ func TestAPIKeyFromEachSource(t *testing.T) {
 }
 
 func TestAPIKeyCache(t *testing.T) {
+	t.Parallel()
 	h := keyHome(t)
 	key := []string{"IBMCLOUD_API_KEY=" + goodKey}
 	first := h.runIn("", key, "print")
@@ -138,6 +122,7 @@ func TestAPIKeyCache(t *testing.T) {
 }
 
 func TestAPIKeyParallelRunsMakeOneExchange(t *testing.T) {
+	t.Parallel()
 	h := keyHome(t)
 	h.env = append(h.env, "IBMCLOUD_API_KEY="+goodKey)
 	h.iam.SetHandler(func(w http.ResponseWriter, r *http.Request) {
@@ -161,6 +146,7 @@ func TestAPIKeyParallelRunsMakeOneExchange(t *testing.T) {
 // directory exists (made by the first run about to write its cache, or by another key's run)
 // must wait on the same lock as the first run, not on one of its own.
 func TestAPIKeyFirstExchangeAndTheCacheDirectory(t *testing.T) {
+	t.Parallel()
 	h := keyHome(t)
 	h.env = append(h.env, "IBMCLOUD_API_KEY="+goodKey)
 	release := make(chan struct{})
@@ -192,6 +178,7 @@ func TestAPIKeyFirstExchangeAndTheCacheDirectory(t *testing.T) {
 }
 
 func TestAPIKeyFailures(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		key     string
@@ -249,6 +236,7 @@ func TestAPIKeyFailures(t *testing.T) {
 // With tracing on, to stderr or to a file, IAM's requests and answers are traced, and no
 // secret (the key, the access token, the refresh token) appears anywhere but where asked.
 func TestTraceHidesEverySecret(t *testing.T) {
+	t.Parallel()
 	for _, dest := range []string{"stderr", "file"} {
 		for _, path := range []string{"success", "refused", "server error", "session refresh", "redirect", "expired answer"} {
 			t.Run(dest+"/"+path, func(t *testing.T) {
@@ -316,6 +304,7 @@ func TestTraceHidesEverySecret(t *testing.T) {
 }
 
 func TestAPIKeyWithAnUnwritableCacheCostsOnlyTheCache(t *testing.T) {
+	t.Parallel()
 	h := keyHome(t)
 	// A file where the plug-in's directory should be: no cache can be made there, even by root.
 	require.NoError(t, os.MkdirAll(filepath.Join(h.home, ".bluemix", "plugins"), 0o700))
@@ -331,6 +320,7 @@ func TestAPIKeyWithAnUnwritableCacheCostsOnlyTheCache(t *testing.T) {
 }
 
 func TestAPIKeyWithShowAndHook(t *testing.T) {
+	t.Parallel()
 	h := keyHome(t)
 	keyFile := filepath.Join(h.home, "key")
 	require.NoError(t, os.WriteFile(keyFile, []byte(goodKey), 0o600))
@@ -367,13 +357,14 @@ func TestAPIKeyWithShowAndHook(t *testing.T) {
 // --timeout bounds the whole run (the hook's promise to a prompt): a key that takes most of
 // it to arrive leaves IAM only the rest, not a bound of its own.
 func TestTimeoutBoundsKeyReadAndIAMTogether(t *testing.T) {
+	t.Parallel()
 	h := keyHome(t)
 	h.iam.SetHandler(iamtest.Hang)
-	cmd := h.command(binary, "print", "--apikey", "@-", "--timeout", "5s")
+	cmd := h.command(binary, "print", "--apikey", "@-", "--timeout", "2s")
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
 	go func() {
-		time.Sleep(4 * time.Second) // a slow password manager
+		time.Sleep(1500 * time.Millisecond) // a slow password manager
 		_, _ = io.WriteString(stdin, goodKey)
 		_ = stdin.Close()
 	}()
@@ -384,6 +375,6 @@ func TestTimeoutBoundsKeyReadAndIAMTogether(t *testing.T) {
 	took := time.Since(start)
 	assert.Error(t, err)
 	assert.Empty(t, out)
-	assert.Contains(t, stderr.String(), "did not answer within 5s")
-	assert.Less(t, took, 7500*time.Millisecond, "one 5 s bound, not 4 s of key and 5 s of IAM")
+	assert.Contains(t, stderr.String(), "did not answer within 2s")
+	assert.Less(t, took, 3300*time.Millisecond, "one 2 s bound, not 1.5 s of key and 2 s of IAM")
 }

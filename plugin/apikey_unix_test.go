@@ -16,6 +16,7 @@ import (
 // the prompt. Without --timeout a pipe is waited for, as cat would (a password manager may be
 // asking for a passphrase).
 func TestAPIKeyFromAFIFOWithNoWriterIsBounded(t *testing.T) {
+	t.Parallel()
 	h := keyHome(t)
 	fifo := filepath.Join(h.home, "key.fifo")
 	require.NoError(t, syscall.Mkfifo(fifo, 0o600))

@@ -18,6 +18,7 @@ import (
 )
 
 func TestPrint(t *testing.T) {
+	t.Parallel()
 	jwt := iamtest.Valid(40 * time.Minute)
 	s := newSession(t, "Bearer "+jwt, "secret-refresh-token")
 
@@ -54,6 +55,7 @@ func TestPrint(t *testing.T) {
 }
 
 func TestShow(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		claims  iamtest.Claims
@@ -110,6 +112,7 @@ func TestShow(t *testing.T) {
 }
 
 func TestExec(t *testing.T) {
+	t.Parallel()
 	jwt := iamtest.Valid(time.Hour)
 	s := newSession(t, "Bearer "+jwt, "secret-refresh-token")
 	s.env = append(s.env, "ACCESS_TOKEN=stale", "KEEP_ME=kept value")

@@ -3,71 +3,56 @@ package main
 import (
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kp-token/kp-token/commands/shell"
+	"github.com/kp-token/kp-token/commands/shell/shelltest"
 	"github.com/kp-token/kp-token/plugin/iamtest"
 )
-
-// dialectShell evaluates env's output the way its users do and reports a variable.
-type dialectShell struct {
-	argv  []string // the shell, to which "-c SCRIPT" is appended
-	flag  string   // env's --shell value
-	eval  string   // %s is the env command line
-	show  string   // %s is the variable: prints its value, or "<unset>"
-	child string   // %s is the variable: what a child process sees, or "<unset>"
-}
-
-var dialectShells = []dialectShell{
-	{[]string{"bash"}, "bash", `eval "$(%s)"`, `printf '%%s' "${%[1]s-<unset>}"`, `sh -c 'printf %%s "${%[1]s-<unset>}"'`},
-	{[]string{"dash"}, "sh", `eval "$(%s)"`, `printf '%%s' "${%[1]s-<unset>}"`, `sh -c 'printf %%s "${%[1]s-<unset>}"'`},
-	{[]string{"zsh"}, "zsh", `eval "$(%s)"`, `printf '%%s' "${%[1]s-<unset>}"`, `sh -c 'printf %%s "${%[1]s-<unset>}"'`},
-	{[]string{"ksh"}, "ksh", `eval "$(%s)"`, `printf '%%s' "${%[1]s-<unset>}"`, `sh -c 'printf %%s "${%[1]s-<unset>}"'`},
-	{[]string{"mksh"}, "sh", `eval "$(%s)"`, `printf '%%s' "${%[1]s-<unset>}"`, `sh -c 'printf %%s "${%[1]s-<unset>}"'`},
-	{[]string{"yash"}, "sh", `eval "$(%s)"`, `printf '%%s' "${%[1]s-<unset>}"`, `sh -c 'printf %%s "${%[1]s-<unset>}"'`},
-	{[]string{"busybox", "sh"}, "sh", `eval "$(%s)"`, `printf '%%s' "${%[1]s-<unset>}"`, `sh -c 'printf %%s "${%[1]s-<unset>}"'`},
-	{[]string{"fish"}, "fish", `%s | source`, `if set -q %[1]s; printf '%%s' "$%[1]s"; else; printf '<unset>'; end`, `sh -c 'printf %%s "${%[1]s-<unset>}"'`},
-	{[]string{"tcsh", "-f"}, "tcsh", "eval \"`%s`\"", `if ($?%[1]s) then
-printf '%%s' "$%[1]s"
-else
-printf '<unset>'
-endif`, `sh -c 'printf %%s "${%[1]s-<unset>}"'`},
-}
 
 // Every dialect's output, set and unset, exported or not, with and without the expiry, is
 // evaluated by its real shell and the variables compared byte for byte.
 func TestEnvDialectsEvaluatedByRealShells(t *testing.T) {
+	t.Parallel()
 	exp := time.Now().Add(50 * time.Minute).Truncate(time.Second)
 	jwt := iamtest.JWT(iamtest.Claims{IssuedAt: exp.Add(-time.Hour), ExpiresAt: exp})
 	s := newSession(t, "Bearer "+jwt, "secret-refresh-token")
 	expiry := strconv.FormatInt(exp.Unix(), 10)
 
-	for _, sh := range dialectShells {
-		t.Run(sh.argv[0], func(t *testing.T) {
-			path := lookTool(t, sh.argv[0])
-			run := func(script string) string {
-				cmd := exec.Command(path, append(sh.argv[1:], "-c", script)...)
-				cmd.Env, cmd.Dir = s.env, s.home
-				out, err := cmd.CombinedOutput()
-				require.NoError(t, err, "%s -c %q: %s", sh.argv[0], script, out)
+	// A session whose token is not a JWT: env fails, and must leave the variable alone.
+	hostile := newSession(t, "Bearer x'$(touch pwned)'`touch pwned`", "secret-refresh-token")
+
+	for _, sh := range shelltest.All {
+		t.Run(sh.Name, func(t *testing.T) {
+			sh := shelltest.Require(t, sh)
+			// run returns what script prints on stdout; stderr must stay empty but for a failed run.
+			run := func(h *home, script string) string {
+				cmd := exec.Command(sh.Argv[0], append(sh.Argv[1:], "-c", script)...)
+				cmd.Env, cmd.Dir = h.env, h.home
+				var stderr strings.Builder
+				cmd.Stderr = &stderr
+				out, err := cmd.Output()
+				require.NoError(t, err, "%s -c %q: %s%s", sh.Name, script, out, stderr.String())
+				if h == s {
+					assert.Empty(t, stderr.String(), "%s -c %q", sh.Name, script)
+				}
 				return string(out)
 			}
-			env := func(args string) string { return fmt.Sprintf("%s env --shell %s %s", binary, sh.flag, args) }
-			then := func(a, b string) string {
-				if sh.argv[0] == "tcsh" || sh.argv[0] == "fish" {
-					return a + "\n" + b
-				}
-				return a + "; " + b
-			}
+			env := func(args string) string { return fmt.Sprintf("%s env --shell %s %s", binary, sh.Flag, args) }
+			then := func(a, b string) string { return a + "\n" + b }
+			child := func(name string) string { return fmt.Sprintf(`sh -c 'printf %%s "${%s-<unset>}"'`, name) }
 			check := func(args, name, want, childWant string) {
 				t.Helper()
-				eval := fmt.Sprintf(sh.eval, env(args))
-				assert.Equal(t, want, run(then(eval, fmt.Sprintf(sh.show, name))), "%s: %s", args, name)
-				assert.Equal(t, childWant, run(then(eval, fmt.Sprintf(sh.child, name))), "%s: %s in a child", args, name)
+				eval := sh.Eval(env(args))
+				assert.Equal(t, want, run(s, then(eval, sh.Show(name))), "%s: %s", args, name)
+				assert.Equal(t, childWant, run(s, then(eval, child(name))), "%s: %s in a child", args, name)
 			}
 			check("", "ACCESS_TOKEN", "Bearer "+jwt, "Bearer "+jwt)
 			check("--no-bearer --name KP_TOKEN", "KP_TOKEN", jwt, jwt)
@@ -77,15 +62,20 @@ func TestEnvDialectsEvaluatedByRealShells(t *testing.T) {
 			check("--no-export --with-expiry", "ACCESS_TOKEN_EXPIRES_AT", expiry, "<unset>")
 
 			for _, args := range []string{"", "--no-export", "--with-expiry", "--with-expiry --no-export"} {
-				set := fmt.Sprintf(sh.eval, env(args))
-				unset := fmt.Sprintf(sh.eval, env(args+" --unset"))
+				set := sh.Eval(env(args))
+				unset := sh.Eval(env(args + " --unset"))
 				for _, name := range []string{"ACCESS_TOKEN", "ACCESS_TOKEN_EXPIRES_AT"} {
 					if name != "ACCESS_TOKEN" && args != "--with-expiry" && args != "--with-expiry --no-export" {
 						continue
 					}
-					assert.Equal(t, "<unset>", run(then(then(set, unset), fmt.Sprintf(sh.show, name))), "unset %s (%s)", name, args)
+					assert.Equal(t, "<unset>", run(s, then(then(set, unset), sh.Show(name))), "unset %s (%s)", name, args)
 				}
 			}
+
+			// A failed run prints nothing: the variable keeps its value and nothing is run.
+			before := map[shell.Dialect]string{shell.POSIX: "ACCESS_TOKEN=before", shell.Fish: "set -g ACCESS_TOKEN before", shell.Csh: "set ACCESS_TOKEN=before"}[sh.Dialect]
+			assert.Equal(t, "before", run(hostile, then(then(before, sh.Eval(env(""))), sh.Show("ACCESS_TOKEN"))))
+			assert.NoFileExists(t, filepath.Join(hostile.home, "pwned"))
 		})
 	}
 }

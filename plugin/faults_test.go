@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -55,6 +54,7 @@ func (h *home) runAs(cred *syscall.Credential, args ...string) result {
 }
 
 func TestReadOnlyConfigDirStillPrintsTheFreshToken(t *testing.T) {
+	t.Parallel()
 	s := newSession(t, "Bearer "+iamtest.Valid(time.Minute), "secret-refresh-token")
 	cred := asNobody(t, s)
 	before, err := os.ReadFile(s.config)
@@ -75,6 +75,7 @@ func TestReadOnlyConfigDirStillPrintsTheFreshToken(t *testing.T) {
 }
 
 func TestConfigOfAnotherUserIsReported(t *testing.T) {
+	t.Parallel()
 	s := newSession(t, "Bearer "+iamtest.Valid(time.Hour), "secret-refresh-token")
 	cred := asNobody(t, s)
 	if cred == nil {
@@ -91,6 +92,7 @@ func TestConfigOfAnotherUserIsReported(t *testing.T) {
 // A process killed while IAM is answering, or while it writes config.json, leaves the old
 // config or the new one, never a broken one, and the next run works.
 func TestKilledMidRefreshOrMidWrite(t *testing.T) {
+	t.Parallel()
 	t.Run("while IAM answers", func(t *testing.T) {
 		s := newSession(t, "Bearer "+iamtest.Valid(time.Minute), "secret-refresh-token")
 		before, err := os.ReadFile(s.config)
@@ -113,9 +115,10 @@ func TestKilledMidRefreshOrMidWrite(t *testing.T) {
 	})
 
 	t.Run("at random instants", func(t *testing.T) {
-		rounds := envInt(t, "KP_STRESS_KILLS", 40)
-		if testing.Short() {
-			rounds = 10
+		// Kill rounds are a stress run: make stress sets KP_STRESS_KILLS.
+		rounds := envInt(t, "KP_STRESS_KILLS", 0)
+		if rounds == 0 {
+			t.Skip("kill rounds run under make stress (KP_STRESS_KILLS)")
 		}
 		s := newSession(t, "Bearer "+iamtest.Valid(time.Minute), "secret-refresh-token")
 		replaced := 0
@@ -161,6 +164,7 @@ func TestKilledMidRefreshOrMidWrite(t *testing.T) {
 }
 
 func TestALogoutDuringTheRefreshWins(t *testing.T) {
+	t.Parallel()
 	s := newSession(t, "Bearer "+iamtest.Valid(time.Minute), "secret-refresh-token")
 	s.iam.SetHandler(func(w http.ResponseWriter, r *http.Request) {
 		cfg := s.readConfig()
@@ -179,6 +183,7 @@ func TestALogoutDuringTheRefreshWins(t *testing.T) {
 }
 
 func TestASymlinkedConfigIsUpdatedAtItsTarget(t *testing.T) {
+	t.Parallel()
 	s := newSession(t, "Bearer "+iamtest.Valid(time.Minute), "secret-refresh-token")
 	target := filepath.Join(s.home, "dotfiles", "ibmcloud-config.json")
 	require.NoError(t, os.MkdirAll(filepath.Dir(target), 0o700))
@@ -194,6 +199,7 @@ func TestASymlinkedConfigIsUpdatedAtItsTarget(t *testing.T) {
 }
 
 func TestRootKeepsTheOwnerOfAUsersConfig(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("only root can run on another user's config")
 	}
@@ -208,25 +214,8 @@ func TestRootKeepsTheOwnerOfAUsersConfig(t *testing.T) {
 	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
 }
 
-// concurrently runs n copies of env at once and returns their results.
-func concurrently(h *home, n int, args ...string) []result {
-	var wg sync.WaitGroup
-	out := make([]result, n)
-	start := make(chan struct{})
-	for i := range out {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			<-start
-			out[i] = h.run(args...)
-		}(i)
-	}
-	close(start)
-	wg.Wait()
-	return out
-}
-
 func TestSingleFlightWithoutALockFileBesideTheConfig(t *testing.T) {
+	t.Parallel()
 	s := newSession(t, "Bearer "+iamtest.Valid(time.Minute), "secret-refresh-token")
 	require.NoError(t, os.Symlink("/nonexistent-dir/lock", s.config+".kp-token.lock"))
 	s.iam.SetHandler(func(w http.ResponseWriter, r *http.Request) {
@@ -240,6 +229,7 @@ func TestSingleFlightWithoutALockFileBesideTheConfig(t *testing.T) {
 }
 
 func TestShellsQueuedBehindAFailedRefreshDoNotCallIAMAgain(t *testing.T) {
+	t.Parallel()
 	s := newSession(t, "Bearer "+iamtest.Valid(time.Minute), "secret-refresh-token",
 		func(c map[string]any) { c["HTTPTimeout"] = 10 })
 	// A slow failing IAM keeps the holder at work (4 tries, about 5.75 s, inside the 10 s
@@ -267,6 +257,7 @@ func TestShellsQueuedBehindAFailedRefreshDoNotCallIAMAgain(t *testing.T) {
 // env runs: env reads it once, so each run sees one version whole, and the SDK never gets a
 // chance to replace a broken one with an empty config.
 func TestConfigChangingUnderneathIsNeverOverwritten(t *testing.T) {
+	t.Parallel()
 	s := newSession(t, "Bearer "+iamtest.Valid(time.Hour), "secret-refresh-token")
 	good, err := os.ReadFile(s.config)
 	require.NoError(t, err)
@@ -320,6 +311,7 @@ func TestConfigChangingUnderneathIsNeverOverwritten(t *testing.T) {
 // flock) while shells start: every run gets the session, none sees a half-written file and
 // tells the user to log in again.
 func TestTheCLISavingItsConfigMeanwhile(t *testing.T) {
+	t.Parallel()
 	s := newSession(t, "Bearer "+iamtest.Valid(time.Hour), "secret-refresh-token")
 	repo := core_config.NewCoreConfigFromPath(s.config, func(err error) { t.Error(err) })
 	stop := make(chan struct{})

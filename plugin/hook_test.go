@@ -13,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kp-token/kp-token/commands/shell/shelltest"
 	"github.com/kp-token/kp-token/plugin/iamtest"
 )
 
@@ -25,7 +26,7 @@ type tmuxShell struct {
 
 func startTmux(t *testing.T, env []string, argv ...string) *tmuxShell {
 	t.Helper()
-	lookTool(t, "tmux")
+	shelltest.Tool(t, "tmux")
 	ts := &tmuxShell{t: t, socket: fmt.Sprintf("kp-token-test-%d-%d", os.Getpid(), time.Now().UnixNano()), env: env}
 	ts.tmux(append([]string{"new-session", "-d", "-x", "200", "-y", "50", "-s", "t"}, argv...)...)
 	t.Cleanup(func() { _ = exec.Command("tmux", "-L", ts.socket, "kill-server").Run() })
@@ -78,8 +79,12 @@ func writeHook(t *testing.T, s *home, dir string, args ...string) (bin, hookFile
 	return bin, hookFile
 }
 
-// minValidity makes every token the loopback IAM mints due for refresh 10 s after it is minted.
-const minValidity = 59*time.Minute + 50*time.Second
+// minValidity makes every token the loopback IAM mints due for refresh 5 s after it is minted:
+// the tests wait seconds, not minutes, for a token to fall due.
+const minValidity = 59*time.Minute + 55*time.Second
+
+// mintedDue is how long after it is minted a token from the loopback IAM falls due.
+const mintedDue = time.Hour - minValidity
 
 // sessionDueIn is a session whose token is due for refresh under minValidity after due; it
 // returns the token and when it was minted.
@@ -104,6 +109,7 @@ func awaitRefresh(t *testing.T, s *home, ts *tmuxShell) string {
 // no process at the prompt, a token due for refresh is replaced at the next prompt, and a
 // failing refresh leaves a usable shell with the variable unset and one warning.
 func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		shell    string
 		argv     []string
@@ -118,10 +124,10 @@ func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 	} {
 		t.Run(tc.shell, func(t *testing.T) {
 			t.Parallel()
-			lookTool(t, tc.shell)
-			// Due 20 s from now: room for a loaded machine to start the shell and show ten
-			// prompts first.
-			const firstDue = 20 * time.Second
+			shelltest.Tool(t, tc.shell)
+			// Due 6 s from now: room for a loaded machine to start the shell and show ten
+			// prompts first (0.35-0.6 s under two CPU hogs).
+			const firstDue = 6 * time.Second
 			s, first, minted := sessionDueIn(t, firstDue)
 
 			dir := t.TempDir()
@@ -166,12 +172,14 @@ func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 			time.Sleep(time.Until(minted.Add(firstDue + 1500*time.Millisecond)))
 			ts.typeLine("true")
 			fresh := awaitRefresh(t, s, ts)
+			refreshed := time.Now()
 			assert.Equal(t, want(fresh), ts.value(dir, tc.name), "replaced at the next prompt")
 			assert.Equal(t, 2, runs())
+			require.Less(t, time.Since(refreshed), mintedDue-time.Second, "the check ran before the new token was due")
 
 			// IAM fails: the token is removed, not left to go stale, and the shell goes on.
 			s.iam.SetHandler(func(w http.ResponseWriter, _ *http.Request) { iamtest.Error(w, 500, "BXNIM9999E", "down") })
-			time.Sleep(10500 * time.Millisecond)
+			time.Sleep(time.Until(refreshed.Add(mintedDue + 1100*time.Millisecond)))
 			ts.typeLine("true")
 			require.Eventually(t, func() bool { return runs() == 3 }, 20*time.Second, 20*time.Millisecond, ts.screen())
 			assert.Equal(t, "", ts.value(dir, tc.name), "unset rather than stale")
@@ -192,8 +200,8 @@ func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 // from the other that its own token is due (they once shared one stamp file).
 func TestHookTwoFishShellsEachRefresh(t *testing.T) {
 	t.Parallel()
-	lookTool(t, "fish")
-	const firstDue = 10 * time.Second
+	shelltest.Tool(t, "fish")
+	const firstDue = 4 * time.Second
 	s, first, minted := sessionDueIn(t, firstDue)
 	dir := t.TempDir()
 	_, hookFile := writeHook(t, s, dir, "fish", "--min-validity", minValidity.String())
