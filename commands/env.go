@@ -9,6 +9,7 @@ import (
 
 	"github.com/kp-token/kp-token/commands/shell"
 	"github.com/kp-token/kp-token/i18n"
+	"github.com/kp-token/kp-token/plugin/safetext"
 )
 
 // EnvOptions are the inputs of `kp-token env`.
@@ -58,7 +59,7 @@ func runEnv(d *Deps, o *EnvOptions) error {
 	dialect, err := shell.ParseDialect(o.Shell)
 	if err != nil {
 		return usageErrorf(i18n.T("'{{.Shell}}' is not a shell env knows. Use one of: {{.Names}}.",
-			map[string]any{"Shell": printable(o.Shell), "Names": strings.Join(shell.Names(), ", ")}))
+			map[string]any{"Shell": safetext.Quote(o.Shell), "Names": strings.Join(shell.Names(), ", ")}))
 	}
 	names := []string{o.Name}
 	if o.WithExpiry {

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kp-token/kp-token/i18n"
+	"github.com/kp-token/kp-token/plugin/safetext"
 )
 
 // ExecOptions are the inputs of `kp-token exec`.
@@ -87,9 +88,9 @@ func withVar(env []string, name, value string) []string {
 // notRunnable is the shell's convention: 127 when the command is not found, 126 when it is
 // found but cannot be run.
 func notRunnable(name string, err error) error {
-	args := map[string]any{"Command": printable(name)}
+	args := map[string]any{"Command": safetext.Quote(name)}
 	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
 		return &statusError{127, i18n.T("Command '{{.Command}}' not found. Check its name and your PATH.", args)}
 	}
-	return &statusError{126, i18n.T("Command '{{.Command}}' cannot be run: {{.Error}}. Check that it is a program you may run.", map[string]any{"Command": printable(name), "Error": errorText(err)})}
+	return &statusError{126, i18n.T("Command '{{.Command}}' cannot be run: {{.Error}}. Check that it is a program you may run.", map[string]any{"Command": safetext.Quote(name), "Error": errorText(err)})}
 }

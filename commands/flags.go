@@ -8,6 +8,7 @@ import (
 
 	"github.com/kp-token/kp-token/commands/shell"
 	"github.com/kp-token/kp-token/i18n"
+	"github.com/kp-token/kp-token/plugin/safetext"
 	"github.com/kp-token/kp-token/plugin/source"
 	"github.com/kp-token/kp-token/plugin/token"
 )
@@ -105,7 +106,7 @@ func registerName(fs *pflag.FlagSet, v *string) {
 func checkName(name string) error {
 	if !shell.ValidName(name) {
 		return usageErrorf(i18n.T("'{{.Name}}' is not a valid variable name. Use letters, digits and underscores, not starting with a digit.",
-			map[string]any{"Name": printable(name)}))
+			map[string]any{"Name": safetext.Quote(name)}))
 	}
 	return nil
 }
@@ -125,7 +126,7 @@ func wantJSON(output string) (bool, error) {
 		return true, nil
 	}
 	return false, usageErrorf(i18n.T("'{{.Format}}' is not a supported output format. The supported format is JSON.",
-		map[string]any{"Format": printable(output)}))
+		map[string]any{"Format": safetext.Quote(output)}))
 }
 
 // exclusive refuses flag used with any of others.

@@ -14,6 +14,7 @@ import (
 	"github.com/kp-token/kp-token/commands/hooks"
 	"github.com/kp-token/kp-token/i18n"
 	"github.com/kp-token/kp-token/plugin/disk"
+	"github.com/kp-token/kp-token/plugin/safetext"
 	"github.com/kp-token/kp-token/plugin/source"
 )
 
@@ -58,7 +59,7 @@ func NewCmdHook(d *Deps) *cobra.Command {
 
 func runHook(d *Deps, o *HookOptions) error {
 	if !hooks.Supported(o.Shell) {
-		return usageErrorf(i18n.T("'{{.Shell}}' is not a shell the hook supports. Use bash, zsh or fish.", map[string]any{"Shell": printable(o.Shell)}))
+		return usageErrorf(i18n.T("'{{.Shell}}' is not a shell the hook supports. Use bash, zsh or fish.", map[string]any{"Shell": safetext.Quote(o.Shell)}))
 	}
 	if err := checkName(o.Name); err != nil {
 		return err
@@ -104,7 +105,7 @@ func hookKeyFile(flag string) (string, error) {
 		return "", err
 	}
 	if info, err := os.Stat(abs); err == nil && !info.Mode().IsRegular() && !info.IsDir() {
-		return "", usageErrorf(i18n.T("With hook, --apikey takes a regular file; '{{.Where}}' is not one.", map[string]any{"Where": printable(abs)}))
+		return "", usageErrorf(i18n.T("With hook, --apikey takes a regular file; '{{.Where}}' is not one.", map[string]any{"Where": safetext.Quote(abs)}))
 	}
 	return abs, source.CheckKeyFile(abs)
 }

@@ -8,7 +8,6 @@ import (
 	"github.com/mattn/go-isatty"
 
 	"github.com/kp-token/kp-token/i18n"
-	"github.com/kp-token/kp-token/plugin/safetext"
 )
 
 // The CLI's colours (IBM plug-in guide): FAILED in bold red, warnings in bold magenta. They
@@ -49,7 +48,3 @@ func Failed(w io.Writer, message string) {
 func warn(w io.Writer, message string) {
 	_, _ = io.WriteString(w, paint(w, warningStyle, message)+"\n")
 }
-
-// printable quotes a user-supplied value for a message so that control characters in it cannot
-// act on the terminal.
-func printable(s string) string { return safetext.Quote(s) }

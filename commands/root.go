@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kp-token/kp-token/i18n"
+	"github.com/kp-token/kp-token/plugin/safetext"
 	"github.com/kp-token/kp-token/plugin/source"
 )
 
@@ -40,7 +41,7 @@ func NewRoot(d *Deps) *cobra.Command {
 			if len(args) == 0 {
 				return usageErrorf(i18n.T("Name a command."))
 			}
-			return usageErrorf(i18n.T("'{{.Command}}' is not a kp-token command.", map[string]any{"Command": printable(args[0])}))
+			return usageErrorf(i18n.T("'{{.Command}}' is not a kp-token command.", map[string]any{"Command": safetext.Quote(args[0])}))
 		},
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
@@ -75,7 +76,7 @@ func Execute(d *Deps, args []string) int {
 // noArgs refuses arguments, in our words.
 func noArgs(_ *cobra.Command, args []string) error {
 	if len(args) > 0 {
-		return usageErrorf(i18n.T("'{{.Argument}}' is not an argument this command takes.", map[string]any{"Argument": printable(args[0])}))
+		return usageErrorf(i18n.T("'{{.Argument}}' is not an argument this command takes.", map[string]any{"Argument": safetext.Quote(args[0])}))
 	}
 	return nil
 }

@@ -232,11 +232,11 @@ func TestShellsQueuedBehindAFailedRefreshDoNotCallIAMAgain(t *testing.T) {
 	t.Parallel()
 	s := newSession(t, "Bearer "+iamtest.Valid(time.Minute), "secret-refresh-token",
 		func(c map[string]any) { c["HTTPTimeout"] = 10 })
-	// A slow failing IAM keeps the holder at work (4 tries, about 5.75 s, inside the 10 s
+	// A slow failing IAM keeps the holder at work (4 tries, about 3.75 s, inside the 10 s
 	// bound) until every shell of a slowly starting batch has queued: one that started only
 	// after the holder gave up would rightly make its own tries.
 	s.iam.SetHandler(func(w http.ResponseWriter, _ *http.Request) {
-		time.Sleep(time.Second)
+		time.Sleep(500 * time.Millisecond)
 		iamtest.Error(w, 500, "BXNIM9999E", "Internal error")
 	})
 	results := concurrently(s, 20, "env")
