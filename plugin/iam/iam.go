@@ -2,7 +2,7 @@
 // token at IAM's token endpoint, with the SDK's own request builders. Around the SDK's client
 // it adds what a command run from a shell profile needs: one deadline for every try, retries of
 // what another try can fix (honouring Retry-After), a cap on answers, no redirects (a secret is
-// never sent elsewhere), the CLI's trace, and each failure sorted into a Kind with its advice.
+// never sent elsewhere), the CLI's trace with every secret hidden, and each failure sorted into a Kind with its advice.
 package iam
 
 import (
@@ -11,13 +11,10 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/authentication"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/authentication/iam"
-	bxhttp "github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/http"
-	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/trace"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/common/rest"
 
 	"github.com/kp-token/kp-token/plugin/token"
@@ -32,7 +29,7 @@ type Client struct {
 	// Bound is the limit the run's deadline came from; messages name it.
 	Bound time.Duration
 	// Trace is the CLI's trace setting ("true" for stderr, or a file's path); requests and
-	// answers are traced through the SDK's trace logger, which hides tokens and keys.
+	// answers are traced with every token and key hidden (trace.go).
 	Trace string
 	// Transport is nil for the default one; tests set it.
 	Transport http.RoundTripper
@@ -41,7 +38,7 @@ type Client struct {
 // Refresh trades the session's refresh token for a checked access token and the refresh token
 // to keep (IAM's new one, or the old one when it sends none).
 func (c *Client) Refresh(ctx context.Context, refresh string) (token.Token, string, error) {
-	answer, err := c.call(ctx, GrantRefreshToken, iam.RefreshTokenRequest(refresh))
+	answer, err := c.call(ctx, GrantRefreshToken, iam.RefreshTokenRequest(refresh), refresh)
 	if err != nil {
 		return token.Token{}, "", err
 	}
@@ -57,7 +54,7 @@ func (c *Client) Refresh(ctx context.Context, refresh string) (token.Token, stri
 
 // APIKey trades an API key for a checked access token.
 func (c *Client) APIKey(ctx context.Context, key string) (token.Token, error) {
-	answer, err := c.call(ctx, GrantAPIKey, iam.APIKeyTokenRequest(key))
+	answer, err := c.call(ctx, GrantAPIKey, iam.APIKeyTokenRequest(key), key)
 	if err != nil {
 		return token.Token{}, err
 	}
@@ -78,20 +75,14 @@ func (c *Client) check(g Grant, access string) (token.Token, error) {
 	return t, nil
 }
 
-// transport limits answers and, when the trace setting asks for it, wraps the SDK's trace
-// logger around that.
-func (c *Client) transport() http.RoundTripper {
+// transport limits answers and, when the trace setting asks for it, traces them with secret
+// hidden.
+func (c *Client) transport(secret string) http.RoundTripper {
 	rt := c.Transport
 	if rt == nil {
 		rt = http.DefaultTransport
 	}
-	rt = limitAnswers{rt}
-	switch strings.ToLower(c.Trace) {
-	case "", "false":
-		return rt
-	}
-	trace.Logger = trace.NewLogger(c.Trace)
-	return bxhttp.NewTraceLoggingTransport(rt)
+	return newTracer(limitAnswers{rt}, c.Trace, secret)
 }
 
 // maxAnswer bounds what is read of one answer: IAM's are a few kilobytes, and a proxy or portal

@@ -26,8 +26,8 @@ const firstBackoff = 250 * time.Millisecond
 // call asks IAM's token endpoint for a token with the SDK's client. It retries what another
 // try can fix (5xx, 429, a connection reset), waiting as IAM's Retry-After asks when it does,
 // for as long as the deadline allows; it never retries a refusal.
-func (c *Client) call(ctx context.Context, g Grant, req *authentication.TokenRequest) (*iam.Token, error) {
-	rec := &retryAfter{rt: c.transport()}
+func (c *Client) call(ctx context.Context, g Grant, req *authentication.TokenRequest, secret string) (*iam.Token, error) {
+	rec := &retryAfter{rt: c.transport(secret)}
 	backoff := firstBackoff
 	for attempt := 1; ; attempt++ {
 		remaining := time.Until(deadline(ctx))
