@@ -3,7 +3,6 @@ package commands
 import (
 	"errors"
 	"io"
-	"os/exec"
 
 	"github.com/spf13/cobra"
 
@@ -59,13 +58,4 @@ func describe(err error) string {
 		return err.Error()
 	}
 	return i18n.T("An unexpected error occurred: {{.Error}}", map[string]any{"Error": err.Error()})
-}
-
-// errorText is an OS or exec error without the path and operation Go puts before it.
-func errorText(err error) string {
-	var ee *exec.Error
-	if errors.As(err, &ee) {
-		return ee.Err.Error()
-	}
-	return source.ErrorText(err)
 }

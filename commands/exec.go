@@ -11,6 +11,7 @@ import (
 
 	"github.com/kp-token/kp-token/i18n"
 	"github.com/kp-token/kp-token/plugin/safetext"
+	"github.com/kp-token/kp-token/plugin/source"
 )
 
 // ExecOptions are the inputs of `kp-token exec`.
@@ -93,4 +94,13 @@ func notRunnable(name string, err error) error {
 		return &statusError{127, i18n.T("Command '{{.Command}}' not found. Check its name and your PATH.", args)}
 	}
 	return &statusError{126, i18n.T("Command '{{.Command}}' cannot be run: {{.Error}}. Check that it is a program you may run.", map[string]any{"Command": safetext.Quote(name), "Error": errorText(err)})}
+}
+
+// errorText is an OS or exec error without the path and operation Go puts before it.
+func errorText(err error) string {
+	var ee *exec.Error
+	if errors.As(err, &ee) {
+		return ee.Err.Error()
+	}
+	return source.ErrorText(err)
 }

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/kp-token/kp-token/commands/shell"
@@ -138,6 +139,14 @@ func exclusive(fs *pflag.FlagSet, flag string, others ...string) error {
 		if fs.Changed(o) {
 			return usageErrorf(i18n.T("--{{.Flag}} and --{{.Other}} cannot be used together.", map[string]any{"Flag": flag, "Other": o}))
 		}
+	}
+	return nil
+}
+
+// noArgs refuses arguments, in our words.
+func noArgs(_ *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageErrorf(i18n.T("'{{.Argument}}' is not an argument this command takes.", map[string]any{"Argument": safetext.Quote(args[0])}))
 	}
 	return nil
 }

@@ -5,28 +5,11 @@
 package commands
 
 import (
-	"io"
-
 	"github.com/spf13/cobra"
 
 	"github.com/kp-token/kp-token/i18n"
 	"github.com/kp-token/kp-token/plugin/safetext"
-	"github.com/kp-token/kp-token/plugin/source"
 )
-
-// Namespace is the plug-in's name and its command namespace: `ibmcloud kp-token …`.
-const Namespace = "kp-token"
-
-// Deps are what commands need from the outside world.
-type Deps struct {
-	Stdout io.Writer
-	Stderr io.Writer
-	Stdin  io.Reader
-	// Tokens opens the token source a request names, when a command needs one, so that
-	// --unset and help work without a session. It returns the reason when there is none (such
-	// as a broken config).
-	Tokens func(source.Request) (source.Source, error)
-}
 
 // NewRoot builds the command tree.
 func NewRoot(d *Deps) *cobra.Command {
@@ -71,12 +54,4 @@ func Execute(d *Deps, args []string) int {
 		return 0
 	}
 	return report(d.Stderr, cmd, err)
-}
-
-// noArgs refuses arguments, in our words.
-func noArgs(_ *cobra.Command, args []string) error {
-	if len(args) > 0 {
-		return usageErrorf(i18n.T("'{{.Argument}}' is not an argument this command takes.", map[string]any{"Argument": safetext.Quote(args[0])}))
-	}
-	return nil
 }
