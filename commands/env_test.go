@@ -3,7 +3,6 @@ package commands_test
 import (
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -121,27 +120,8 @@ func TestEnvRefreshesAnExpiringToken(t *testing.T) {
 				assert.Equal(t, "export ACCESS_TOKEN='Bearer "+fresh+"'\n", f.ui.Outputs())
 			}
 
-			saved := f.configFields()
-			assert.Equal(t, "Bearer "+fresh, saved["IAMToken"], "the CLI's next command uses the new token")
-			assert.NotEqual(t, "refresh-0", saved["IAMRefreshToken"])
-			assert.True(t, strings.HasPrefix(saved["IAMRefreshToken"].(string), "refresh-"))
-			want := iamtest.Config("", "", f.iam.URL)
-			for k, v := range want {
-				if k == "IAMToken" || k == "IAMRefreshToken" || k == "LastSessionUpdateTime" {
-					continue
-				}
-				wantJSON, _ := json.Marshal(v)
-				gotJSON, _ := json.Marshal(saved[k])
-				assert.JSONEq(t, string(wantJSON), string(gotJSON), "field %s kept", k)
-			}
-			assert.Len(t, saved, len(want), "no field added or lost")
-			info, err := os.Stat(f.config)
-			require.NoError(t, err)
-			assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
-			entries, _ := os.ReadDir(filepath.Dir(f.config))
-			for _, e := range entries {
-				assert.NotContains(t, e.Name(), ".tmp-", "no temporary file left behind")
-			}
+			// What the refresh saves, and how, is the session source's to test (plugin/source).
+			assert.Equal(t, "Bearer "+fresh, f.configFields()["IAMToken"], "the CLI's next command uses the new token")
 		})
 	}
 }

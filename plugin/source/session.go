@@ -76,7 +76,7 @@ func (s *session) refresh(seen token.Token, o Options) (token.Token, error) {
 			return token.Token{}, err
 		}
 		saveErr := cliconfig.SaveTokens(ctx, s.path, onDisk, cliconfig.Tokens{Access: fresh.Bearer(), Refresh: newRefresh}, s.clock())
-		if saveErr != nil && s.warn != nil {
+		if saveErr != nil {
 			// The token is good; only the next run loses it. Say so once and carry on.
 			kind := ConfigUnwritable
 			if errors.Is(saveErr, cliconfig.ErrChanged) {

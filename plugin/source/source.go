@@ -62,7 +62,7 @@ type Request struct {
 	NoCache bool          // --no-cache
 	Timeout time.Duration // --timeout; 0 for the CLI's HTTP timeout, else DefaultTimeout
 	Stdin   io.Reader     // for --apikey @-
-	Warn    func(string)  // prints a warning on stderr
+	Warn    func(string)  // prints a warning on stderr; nil: warnings are dropped
 }
 
 // DefaultTimeout limits a run when the CLI sets no HTTP timeout, so that a shell profile never
@@ -76,6 +76,9 @@ func Open(env Env, req Request) (Source, error) {
 	getenv := env.Getenv
 	if getenv == nil {
 		getenv = os.Getenv
+	}
+	if req.Warn == nil {
+		req.Warn = func(string) {}
 	}
 	httpTimeout := 0
 	if env.Config != nil {
