@@ -31,8 +31,6 @@ type Client struct {
 	// Trace is the CLI's trace setting ("true" for stderr, or a file's path); requests and
 	// answers are traced with every token and key hidden (trace.go).
 	Trace string
-	// Transport is nil for the default one; tests set it.
-	Transport http.RoundTripper
 }
 
 // Refresh trades the session's refresh token for a checked access token and the refresh token
@@ -78,11 +76,7 @@ func (c *Client) check(g Grant, access string) (token.Token, error) {
 // transport limits answers and, when the trace setting asks for it, traces them with secret
 // hidden.
 func (c *Client) transport(secret string) http.RoundTripper {
-	rt := c.Transport
-	if rt == nil {
-		rt = http.DefaultTransport
-	}
-	return newTracer(limitAnswers{rt}, c.Trace, secret)
+	return newTracer(limitAnswers{http.DefaultTransport}, c.Trace, secret)
 }
 
 // maxAnswer bounds what is read of one answer: IAM's are a few kilobytes, and a proxy or portal

@@ -7,7 +7,6 @@ package source
 import (
 	"context"
 	"io"
-	"net/http"
 	"os"
 	"time"
 
@@ -53,7 +52,6 @@ type Env struct {
 	Getenv     func(string) string // nil: os.Getenv
 	CacheDir   string              // where API-key tokens are cached
 	Now        func() time.Time    // nil: time.Now
-	Transport  http.RoundTripper   // nil: the default one; tests set it
 }
 
 // Request is what the command line asks for.
@@ -99,7 +97,7 @@ func Open(env Env, req Request) (Source, error) {
 		trace = env.Config.Trace()
 	}
 	endpoint, kind := Endpoint(env.Config, getenv)
-	r.iam = &iam.Client{Endpoint: endpoint, Bound: r.limit, Trace: trace, Transport: env.Transport}
+	r.iam = &iam.Client{Endpoint: endpoint, Bound: r.limit, Trace: trace}
 	r.info = Info{Endpoint: endpoint, EndpointSource: kind}
 	if env.Config != nil {
 		r.info.Region = env.Config.CurrentRegion().Name
