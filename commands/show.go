@@ -66,7 +66,7 @@ type SessionJSON struct {
 }
 
 func describeSession(t token.Token, info source.Info, now time.Time) SessionJSON {
-	c := t.Claims
+	c := t.Claims()
 	kind := SubjectUser
 	switch c.SubjectType {
 	case "ServiceId":
@@ -93,7 +93,11 @@ func runShow(d *Deps, o *ShowOptions) error {
 		return err
 	}
 	now := time.Now()
-	s := describeSession(t, src.Describe(), now)
+	info, err := src.Describe()
+	if err != nil {
+		return err
+	}
+	s := describeSession(t, info, now)
 	if asJSON {
 		b, err := json.MarshalIndent(s, "", "  ")
 		if err != nil {
@@ -142,7 +146,7 @@ func writeSession(w io.Writer, s SessionJSON, t token.Token, now time.Time) erro
 		[2]string{i18n.T("Token source"), from},
 		[2]string{i18n.T("IAM ID"), s.IAMID},
 		[2]string{i18n.T("Account ID"), entity(s.AccountID)},
-		[2]string{i18n.T("Issued at"), stamp(t.Claims.IssueAt)},
+		[2]string{i18n.T("Issued at"), stamp(t.IssuedAt)},
 		[2]string{i18n.T("Expires at"), stamp(t.Expiry)},
 		[2]string{i18n.T("Time left"), timeLeft(t.Expiry.Sub(now))},
 		[2]string{i18n.T("Refresh token"), yes},

@@ -278,3 +278,36 @@ func TestRefreshGoesToTheEndpointTheCLITargets(t *testing.T) {
 		})
 	}
 }
+
+// A field the SDK cannot decode (a string where it wants a number) does not concern a run whose
+// token is valid; a run that must refresh reports it and leaves the file alone, where the SDK
+// would replace it with an empty config.
+func TestAFieldTheSDKCannotDecode(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name   string
+		access string
+		code   int
+	}{
+		{"valid token", "Bearer " + iamtest.Valid(time.Hour), 0},
+		{"expiring token", "Bearer " + iamtest.Valid(time.Minute), 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSession(t, tc.access, "secret-refresh-token", func(c map[string]any) { c["HTTPTimeout"] = "soon" })
+			before, err := os.ReadFile(s.config)
+			require.NoError(t, err)
+			r := s.run("env")
+			assert.Equal(t, tc.code, r.code, r.stderr)
+			if tc.code == 0 {
+				assert.Equal(t, "export ACCESS_TOKEN='"+tc.access+"'\n", r.stdout)
+			} else {
+				assert.Empty(t, r.stdout)
+				assert.Contains(t, r.stderr, "cannot be parsed (the field HTTPTimeout holds a JSON string)")
+			}
+			assert.Equal(t, 0, s.iam.Calls())
+			after, err := os.ReadFile(s.config)
+			require.NoError(t, err)
+			assert.Equal(t, string(before), string(after))
+		})
+	}
+}

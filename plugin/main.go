@@ -53,13 +53,13 @@ func main() {
 	// Commands do not go through plugin.Start: it has the SDK load config.json from disk,
 	// which creates the file when it is missing and replaces it with an empty one when it does
 	// not parse (the user's session is lost), after waiting up to 30 s on its lock. Instead the
-	// file is read once and checked, and the SDK's own config code answers from those bytes.
+	// file is read once and checked, and the SDK's own config code answers from those bytes
+	// (cliconfig.Snapshot).
 	// Without a usable config, an API key still works; the session's commands report why.
 	path := cliconfig.Path()
 	snap, err := cliconfig.Load(path)
 	if err != nil {
 		os.Exit(run(source.Env{ConfigErr: err, ConfigPath: path}, "", args))
 	}
-	repo := snap.Repository()
-	os.Exit(run(source.Env{Config: repo, ConfigPath: path}, repo.Locale(), args))
+	os.Exit(run(source.Env{Config: snap, ConfigPath: path}, snap.Locale(), args))
 }

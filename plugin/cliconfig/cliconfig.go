@@ -14,11 +14,13 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/configuration"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/configuration/config_helpers"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/configuration/core_config"
+	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/models"
 
 	"github.com/kp-token/kp-token/i18n"
 	"github.com/kp-token/kp-token/plugin/disk"
@@ -29,17 +31,32 @@ import (
 // CLI writes.
 func Path() string { return config_helpers.ConfigFilePath() }
 
-// Snapshot is config.json as read once and checked. It is a configuration.Persistor, so the
-// SDK's own config code (core_config) can answer from it: IAM endpoint choice, timeout,
-// locale, tokens. It never writes.
+// Snapshot is config.json as read once and checked. It answers the session's tokens and locale
+// itself, from the few fields every run needs; everything else (the IAM endpoint the CLI
+// targets, the timeout, the region, the trace) is answered by the SDK's own config code
+// (core_config) over the same bytes, decoded into the SDK's struct only when first asked: that
+// decode costs a fifth of a millisecond that a shell start with a valid token does not need.
+// It never writes.
 type Snapshot struct {
-	Path   string
-	data   []byte
-	Config *core_config.BXConfigData
+	Path    string
+	data    []byte
+	session sessionFields
+
+	once sync.Once
+	full *core_config.BXConfigData
+	repo core_config.Repository
+	err  error // why the SDK's struct could not be decoded
 }
 
-// Load reads path and decodes it the way the SDK does (the same struct, the same decoder), so
-// that whatever the SDK would choke on, and then overwrite, is reported instead.
+// sessionFields are what every run reads: decoded at once, with the SDK's field names.
+type sessionFields struct {
+	IAMToken        string
+	IAMRefreshToken string
+	Locale          string
+}
+
+// Load reads path and decodes the session's fields, reporting what does not parse instead of
+// replacing it (as the SDK would).
 //
 // A config that is empty or does not parse is read again for a moment before it is reported:
 // a writer whose lock the read cannot see (the SDK rewriting a config.json that a kp-token
@@ -52,9 +69,10 @@ func Load(path string) (*Snapshot, error) {
 		if err != nil {
 			return nil, classify(path, err)
 		}
-		cfg, err := parse(path, data)
+		s := &Snapshot{Path: path, data: data}
+		err = parse(path, data, &s.session)
 		if err == nil {
-			return &Snapshot{Path: path, data: data, Config: cfg}, nil
+			return s, nil
 		}
 		if time.Now().After(deadline) {
 			return nil, err
@@ -67,19 +85,58 @@ func Load(path string) (*Snapshot, error) {
 // of a few kilobytes, short enough not to matter where the file really is broken.
 const lookAgainFor = 250 * time.Millisecond
 
-// Repository is the SDK's config repository over the snapshot.
+// IAMToken is the session's access token as config.json holds it ("Bearer <jwt>").
+func (s *Snapshot) IAMToken() string { return s.session.IAMToken }
+
+// IAMRefreshToken is the session's refresh token.
+func (s *Snapshot) IAMRefreshToken() string { return s.session.IAMRefreshToken }
+
+// Locale is the CLI's language setting.
+func (s *Snapshot) Locale() string { return s.session.Locale }
+
+// IAMEndpoint is the IAM endpoint the CLI targets, as the SDK chooses it.
+func (s *Snapshot) IAMEndpoint() string { return s.Repository().IAMEndpoint() }
+
+// IsPrivateEndpointEnabled says whether the CLI uses private endpoints.
+func (s *Snapshot) IsPrivateEndpointEnabled() bool { return s.Repository().IsPrivateEndpointEnabled() }
+
+// CurrentRegion is the targeted region.
+func (s *Snapshot) CurrentRegion() models.Region { return s.Repository().CurrentRegion() }
+
+// HTTPTimeout is the CLI's HTTP timeout in seconds, 0 when unset.
+func (s *Snapshot) HTTPTimeout() int { return s.Repository().HTTPTimeout() }
+
+// Trace is the CLI's trace setting.
+func (s *Snapshot) Trace() string { return s.Repository().Trace() }
+
+// Problem says why the SDK could not decode config.json (a field of the wrong type, say), or
+// nil. The SDK would replace such a file with an empty one; it is reported instead.
+func (s *Snapshot) Problem() error {
+	s.Repository()
+	return s.err
+}
+
+// Repository is the SDK's config repository over the snapshot; it answers zero values when the
+// SDK cannot decode the file (Problem says why).
 func (s *Snapshot) Repository() core_config.Repository {
-	return core_config.NewCoreConfigFromPersistor(s, func(error) {})
+	s.once.Do(func() {
+		s.full = core_config.NewBXConfigData()
+		if err := parse(s.Path, s.data, s.full); err != nil {
+			s.full, s.err = core_config.NewBXConfigData(), err
+		}
+		s.repo = core_config.NewCoreConfigFromPersistor(s, func(error) {})
+	})
+	return s.repo
 }
 
 // Exists implements configuration.Persistor.
 func (s *Snapshot) Exists() bool { return true }
 
 // Load implements configuration.Persistor with the checked bytes: the SDK's config struct gets
-// a copy of the one already decoded (env runs at every shell start; no second decode).
+// a copy of the one already decoded.
 func (s *Snapshot) Load(d configuration.DataInterface) error {
 	if bx, ok := d.(*core_config.BXConfigData); ok {
-		*bx = *s.Config
+		*bx = *s.full
 		return nil
 	}
 	return d.Unmarshal(s.data)
@@ -103,18 +160,19 @@ func ReadTokens(path string) (Tokens, error) {
 	if err != nil {
 		return Tokens{}, err
 	}
-	return Tokens{Access: s.Config.IAMToken, Refresh: s.Config.IAMRefreshToken}, nil
+	return Tokens{Access: s.session.IAMToken, Refresh: s.session.IAMRefreshToken}, nil
 }
 
-func parse(path string, data []byte) (*core_config.BXConfigData, error) {
+// parse decodes data into v with encoding/json, as the SDK does (its BXConfigData.Unmarshal also
+// decodes a map of the raw fields, which only its writes use).
+func parse(path string, data []byte, v any) error {
 	if len(data) == 0 {
-		return nil, &Problem{Kind: Empty, Path: path}
+		return &Problem{Kind: Empty, Path: path}
 	}
-	cfg := core_config.NewBXConfigData()
-	if err := cfg.Unmarshal(data); err != nil {
-		return nil, &Problem{Kind: Corrupt, Path: path, Detail: describeJSONError(err)}
+	if err := json.Unmarshal(data, v); err != nil {
+		return &Problem{Kind: Corrupt, Path: path, Detail: describeJSONError(err)}
 	}
-	return cfg, nil
+	return nil
 }
 
 // describeJSONError keeps the position of a syntax error or the name of a mistyped field, but
@@ -152,8 +210,8 @@ func SaveTokens(ctx context.Context, path string, expected, next Tokens, now tim
 	if err != nil {
 		return classify(path, err)
 	}
-	cfg, err := parse(path, data)
-	if err != nil {
+	var cfg sessionFields
+	if err := parse(path, data, &cfg); err != nil {
 		return err
 	}
 	if cfg.IAMToken != expected.Access || cfg.IAMRefreshToken != expected.Refresh {

@@ -71,7 +71,7 @@ func TestLoadWaitsForTheSDKsSave(t *testing.T) {
 
 	r := <-done
 	require.NoError(t, r.err)
-	assert.Equal(t, "Bearer a.b.c", r.snap.Config.IAMToken)
+	assert.Equal(t, "Bearer a.b.c", r.snap.IAMToken())
 }
 
 func TestLoadNeverCreatesAMissingConfig(t *testing.T) {
@@ -97,7 +97,7 @@ func TestLoadRidesOutAWriterWithoutTheLock(t *testing.T) {
 		}()
 		snap, err := cliconfig.Load(path)
 		require.NoError(t, err)
-		assert.Equal(t, "Bearer a.b.c", snap.Config.IAMToken)
+		assert.Equal(t, "Bearer a.b.c", snap.IAMToken())
 	}
 }
 

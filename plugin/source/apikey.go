@@ -16,9 +16,16 @@ import (
 // and caches the access token (never the refresh token, never the key) until it is close to
 // its expiry.
 type apiKey struct {
-	run
+	*run
 	key      string
 	cacheDir string // "" turns the cache off
+}
+
+func (a *apiKey) Describe() (Info, error) {
+	err := a.settle()
+	info := a.info
+	info.Source = FromAPIKey
+	return info, err
 }
 
 // cached is a cache file: the access token and its expiry, nothing else.
@@ -30,13 +37,19 @@ type cached struct {
 // Token returns a token for the key from the cache when it has one, else from IAM. Parallel
 // runs with one key make one exchange.
 func (a *apiKey) Token(o Options) (token.Token, error) {
+	if err := a.settle(); err != nil {
+		return token.Token{}, err
+	}
 	start := a.clock()
 	file := a.cacheFile()
 	before, hit := readCache(file, o.MinValidity, start)
 	if hit && !o.Force {
 		return before, nil
 	}
-	ctx, cancel := a.context()
+	ctx, cancel, err := a.context()
+	if err != nil {
+		return token.Token{}, err
+	}
 	defer cancel()
 	exchange := func() (token.Token, error) {
 		t, err := a.iam.APIKey(ctx, a.key)

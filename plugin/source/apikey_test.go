@@ -49,7 +49,7 @@ func (k *keyRun) token(req source.Request, o source.Options) (token.Token, error
 	}
 	src, err := source.Open(k.env(goodKey), req)
 	require.NoError(k.t, err)
-	require.Equal(k.t, source.FromAPIKey, src.Describe().Source)
+	require.Equal(k.t, source.FromAPIKey, describe(k.t, src).Source)
 	return src.Token(o)
 }
 

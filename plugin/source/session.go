@@ -13,10 +13,17 @@ import (
 // when that one expires too soon, a new one got at IAM with the session's refresh token and
 // saved with it to config.json, keeping every other field, as `ibmcloud` itself would.
 type session struct {
-	run
+	*run
 	cfg  Config
 	path string       // config.json, where refreshed tokens go
 	warn func(string) // a non-fatal problem, such as a refreshed token that could not be saved
+}
+
+func (s *session) Describe() (Info, error) {
+	err := s.settle()
+	info := s.info
+	info.Source, info.RefreshToken = FromSession, s.cfg.IAMRefreshToken() != ""
+	return info, err
 }
 
 func (s *session) Token(o Options) (token.Token, error) {
@@ -48,7 +55,10 @@ func (s *session) Token(o Options) (token.Token, error) {
 // refresh gets a new token once for every process that wants one at the same moment: whoever
 // holds the lock beside config.json calls IAM; the others find the new token on disk.
 func (s *session) refresh(seen token.Token, o Options) (token.Token, error) {
-	ctx, cancel := s.context()
+	ctx, cancel, err := s.context()
+	if err != nil {
+		return token.Token{}, err
+	}
 	defer cancel()
 	start := s.clock()
 	var onDisk cliconfig.Tokens
@@ -62,7 +72,7 @@ func (s *session) refresh(seen token.Token, o Options) (token.Token, error) {
 			// as a new one of ours, even for --refresh; otherwise it must be valid for long
 			// enough.
 			if t, err := token.Parse(onDisk.Access); err == nil &&
-				(t.Claims.IssueAt.After(start.Add(-time.Minute)) || !o.Force && t.ValidFor(o.MinValidity, s.clock())) {
+				(t.IssuedAt.After(start.Add(-time.Minute)) || !o.Force && t.ValidFor(o.MinValidity, s.clock())) {
 				return t, true, nil
 			}
 		}

@@ -68,7 +68,7 @@ func (l *login) open() source.Source {
 	l.t.Helper()
 	src, err := source.Open(l.env(), source.Request{Warn: l.warns.warn})
 	require.NoError(l.t, err)
-	require.Equal(l.t, source.FromSession, src.Describe().Source)
+	require.Equal(l.t, source.FromSession, describe(l.t, src).Source)
 	return src
 }
 

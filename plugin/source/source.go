@@ -5,6 +5,7 @@
 package source
 
 import (
+	"sync"
 	"context"
 	"io"
 	"os"
@@ -22,7 +23,7 @@ type Source interface {
 	// writing nothing when the one at hand is.
 	Token(o Options) (token.Token, error)
 	// Describe says what can be said of the source without a network call or a secret.
-	Describe() Info
+	Describe() (Info, error)
 }
 
 // Options say how fresh the token must be.
@@ -69,43 +70,25 @@ const DefaultTimeout = 30 * time.Second
 
 // Open chooses the token source: an API key from --apikey, else from $IBMCLOUD_API_KEY (or the
 // older $BLUEMIX_API_KEY), else the login session. Every network and lock wait of the run ends
-// at one deadline, set here; reading the key counts against --timeout too.
+// at one deadline, counted from here; reading the key counts against --timeout too.
 func Open(env Env, req Request) (Source, error) {
-	getenv := env.Getenv
-	if getenv == nil {
-		getenv = os.Getenv
+	if env.Getenv == nil {
+		env.Getenv = os.Getenv
 	}
 	if req.Warn == nil {
 		req.Warn = func(string) {}
 	}
-	httpTimeout := 0
-	if env.Config != nil {
-		httpTimeout = env.Config.HTTPTimeout()
-	}
-	r := run{limit: limit(req.Timeout, httpTimeout), now: env.Now}
-	r.deadline = time.Now().Add(r.limit) // the wall clock, whatever clock a test gives
+	r := &run{env: env, timeout: req.Timeout, opened: time.Now()}
 
-	key, err := readAPIKey(req, r.deadline)
+	key, err := readAPIKey(req, r.opened.Add(req.Timeout))
 	if err != nil {
 		return nil, err
 	}
 	if key == "" {
-		key = firstEnv(getenv, "IBMCLOUD_API_KEY", "BLUEMIX_API_KEY")
+		key = firstEnv(env.Getenv, "IBMCLOUD_API_KEY", "BLUEMIX_API_KEY")
 	}
-	trace := firstEnv(getenv, "IBMCLOUD_TRACE", "BLUEMIX_TRACE")
-	if trace == "" && env.Config != nil {
-		trace = env.Config.Trace()
-	}
-	endpoint, kind := Endpoint(env.Config, getenv)
-	r.iam = &iam.Client{Endpoint: endpoint, Bound: r.limit, Trace: trace}
-	r.info = Info{Endpoint: endpoint, EndpointSource: kind}
-	if env.Config != nil {
-		r.info.Region = env.Config.CurrentRegion().Name
-	}
-
 	if key != "" {
 		a := &apiKey{run: r, key: key}
-		a.info.Source = FromAPIKey
 		if !req.NoCache {
 			a.cacheDir = env.CacheDir
 		}
@@ -114,10 +97,7 @@ func Open(env Env, req Request) (Source, error) {
 	if env.ConfigErr != nil {
 		return nil, env.ConfigErr
 	}
-	s := &session{run: r, cfg: env.Config, path: env.ConfigPath, warn: req.Warn}
-	s.info.Source = FromSession
-	s.info.RefreshToken = env.Config.IAMRefreshToken() != ""
-	return s, nil
+	return &session{run: r, cfg: env.Config, path: env.ConfigPath, warn: req.Warn}, nil
 }
 
 // limit is --timeout, else the CLI's HTTP timeout in seconds, else DefaultTimeout.
@@ -171,27 +151,62 @@ type Info struct {
 	Region         string // the targeted region
 }
 
-// run is what every source shares: the IAM client, the run's deadline and the clock.
+// run is what every source shares: the IAM client, the run's deadline and the clock. What it
+// reads from the CLI's config beyond the tokens is read when first needed (settle), so that a
+// run with a valid token reads no more of it.
 type run struct {
+	env     Env
+	timeout time.Duration // --timeout
+	opened  time.Time     // when Open ran, by the wall clock: the deadline counts from here
+
+	once     sync.Once
+	err      error // the config's problem, found when its settings were first read
 	iam      *iam.Client
 	limit    time.Duration // what the deadline came from, for messages
 	deadline time.Time
-	now      func() time.Time
 	info     Info
 }
 
-func (r *run) Describe() Info { return r.info }
+// settle reads the run's settings from the environment and the config, once: the limit and
+// deadline, the IAM endpoint, the trace, the region.
+func (r *run) settle() error {
+	r.once.Do(func() {
+		cfg := r.env.Config
+		httpTimeout, trace := 0, firstEnv(r.env.Getenv, "IBMCLOUD_TRACE", "BLUEMIX_TRACE")
+		if cfg != nil {
+			if p, ok := cfg.(interface{ Problem() error }); ok {
+				if r.err = p.Problem(); r.err != nil {
+					return
+				}
+			}
+			httpTimeout = cfg.HTTPTimeout()
+			if trace == "" {
+				trace = cfg.Trace()
+			}
+			r.info.Region = cfg.CurrentRegion().Name
+		}
+		r.limit = limit(r.timeout, httpTimeout)
+		r.deadline = r.opened.Add(r.limit)
+		r.info.Endpoint, r.info.EndpointSource = Endpoint(cfg, r.env.Getenv)
+		r.iam = &iam.Client{Endpoint: r.info.Endpoint, Bound: r.limit, Trace: trace}
+	})
+	return r.err
+}
 
 func (r *run) clock() time.Time {
-	if r.now != nil {
-		return r.now()
+	if r.env.Now != nil {
+		return r.env.Now()
 	}
 	return time.Now()
 }
 
 // context ends at the run's deadline.
-func (r *run) context() (context.Context, context.CancelFunc) {
-	return context.WithDeadline(context.Background(), r.deadline)
+func (r *run) context() (context.Context, context.CancelFunc, error) {
+	if err := r.settle(); err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), r.deadline)
+	return ctx, cancel, nil
 }
 
 func firstEnv(getenv func(string) string, names ...string) string {

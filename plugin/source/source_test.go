@@ -145,7 +145,8 @@ func TestOpenChoosesTheSource(t *testing.T) {
 			src, err := source.Open(source.Env{Config: cfg, Getenv: vars(tc.env...), CacheDir: filepath.Join(t.TempDir(), "cache")},
 				source.Request{APIKey: tc.apikey, Warn: w.warn})
 			require.NoError(t, err)
-			info := src.Describe()
+			info, err := src.Describe()
+			require.NoError(t, err)
 			assert.Equal(t, tc.want, info.Source)
 			assert.Equal(t, srv.URL, info.Endpoint)
 			assert.Equal(t, source.EndpointPublic, info.EndpointSource)
@@ -177,7 +178,8 @@ func TestOpenWithoutConfig(t *testing.T) {
 
 	src, err := source.Open(source.Env{ConfigErr: configErr, Getenv: vars("IAM_ENDPOINT", srv.URL, "IBMCLOUD_API_KEY", "Key0123456789")}, source.Request{})
 	require.NoError(t, err)
-	info := src.Describe()
+	info, err := src.Describe()
+	require.NoError(t, err)
 	assert.Equal(t, source.FromAPIKey, info.Source)
 	assert.Equal(t, source.EndpointFromEnv, info.EndpointSource)
 	assert.Empty(t, info.Region)
@@ -188,8 +190,8 @@ func TestOpenWithoutConfig(t *testing.T) {
 	// No config and no IAM_ENDPOINT: IAM's public endpoint.
 	src, err = source.Open(source.Env{ConfigErr: configErr, Getenv: vars("IBMCLOUD_API_KEY", "Key0123456789")}, source.Request{})
 	require.NoError(t, err)
-	assert.Equal(t, iam.DefaultEndpoint, src.Describe().Endpoint)
-	assert.Equal(t, source.EndpointPublic, src.Describe().EndpointSource)
+	assert.Equal(t, iam.DefaultEndpoint, describe(t, src).Endpoint)
+	assert.Equal(t, source.EndpointPublic, describe(t, src).EndpointSource)
 }
 
 // The run's limit: --timeout, else the CLI's HTTP timeout in seconds, else 30 s.
@@ -257,5 +259,13 @@ func TestTimeoutBoundsTheRun(t *testing.T) {
 func TestOpenWithoutAWarningPrinter(t *testing.T) {
 	src, err := source.Open(source.Env{Getenv: func(string) string { return "" }}, source.Request{APIKey: "LiteralKey0123"})
 	require.NoError(t, err)
-	assert.Equal(t, source.FromAPIKey, src.Describe().Source)
+	assert.Equal(t, source.FromAPIKey, describe(t, src).Source)
+}
+
+// describe is src.Describe, which must not fail.
+func describe(tb testing.TB, src source.Source) source.Info {
+	tb.Helper()
+	info, err := src.Describe()
+	require.NoError(tb, err)
+	return info
 }

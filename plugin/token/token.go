@@ -6,11 +6,13 @@
 package token
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"time"
 
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/configuration/core_config"
+	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/common/types"
 )
 
 // BearerPrefix is how the CLI stores the access token in config.json.
@@ -21,21 +23,38 @@ var ErrMalformed = errors.New("not a well-formed JWT")
 
 // Token is a checked access token.
 type Token struct {
-	JWT    string    // header.payload.signature, without the Bearer prefix
-	Expiry time.Time // zero when the claims carry no exp
-	Claims core_config.IAMTokenInfo
+	JWT      string    // header.payload.signature, without the Bearer prefix
+	Expiry   time.Time // zero when the claims carry no exp or do not decode
+	IssuedAt time.Time // zero when the claims carry no iat or do not decode
 }
 
-// Parse checks value ("Bearer x.y.z" or "x.y.z") and decodes its claims with the SDK's
-// decoder. It does not verify the signature: IAM does that when the token is used.
+// Parse checks value ("Bearer x.y.z" or "x.y.z") and reads when it was issued and expires, as
+// the SDK's decoder reads them. It does not verify the signature: IAM does that when the token
+// is used. Only exp and iat are decoded here: this runs at every shell start, and decoding
+// every claim into the SDK's struct costs a tenth of a millisecond that env does not need
+// (Claims decodes them all).
 func Parse(value string) (Token, error) {
 	jwt := strings.TrimPrefix(value, BearerPrefix)
 	if !IsJWT(jwt) {
 		return Token{}, ErrMalformed
 	}
-	info := core_config.NewIAMTokenInfo(jwt)
-	return Token{JWT: jwt, Expiry: info.Expiry, Claims: info}, nil
+	t := Token{JWT: jwt}
+	payload, err := core_config.DecodeAccessToken(jwt)
+	if err != nil {
+		return t, nil
+	}
+	var times struct {
+		Expiry  types.UnixTime `json:"exp"`
+		IssueAt types.UnixTime `json:"iat"`
+	}
+	if json.Unmarshal(payload, &times) == nil {
+		t.Expiry, t.IssuedAt = times.Expiry.Time(), times.IssueAt.Time()
+	}
+	return t, nil
 }
+
+// Claims decodes every claim with the SDK's decoder (iam_id, email, account, sub_type…).
+func (t Token) Claims() core_config.IAMTokenInfo { return core_config.NewIAMTokenInfo(t.JWT) }
 
 // Bearer returns the value with its "Bearer " prefix.
 func (t Token) Bearer() string { return BearerPrefix + t.JWT }

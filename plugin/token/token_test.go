@@ -1,6 +1,7 @@
 package token_test
 
 import (
+	"encoding/base64"
 	"testing"
 	"time"
 
@@ -48,7 +49,7 @@ func TestParse(t *testing.T) {
 		assert.Equal(t, jwt, tok.JWT)
 		assert.Equal(t, "Bearer "+jwt, tok.Bearer())
 		assert.True(t, exp.Equal(tok.Expiry), "expiry %v", tok.Expiry)
-		assert.Equal(t, "a@example.com", tok.Claims.UserEmail)
+		assert.Equal(t, "a@example.com", tok.Claims().UserEmail)
 	}
 
 	for _, bad := range []string{"", "Bearer", "Bearer ", "bearer " + jwt, "Bearer  " + jwt, "Bearer x'$(touch f)'", "Bearer " + jwt + "\nexport X=1"} {
@@ -71,4 +72,24 @@ func TestValidFor(t *testing.T) {
 	noClaims, err := token.Parse("a.b.c")
 	require.NoError(t, err, "grammar only")
 	assert.False(t, noClaims.ValidFor(0, now), "a token whose claims do not decode is treated as expired")
+}
+
+// Parse reads exp and iat exactly as the SDK's full decoder does, whatever shape they come in.
+func TestParseReadsTimesAsTheSDKDoes(t *testing.T) {
+	enc := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	for _, payload := range []string{
+		`{"exp":1795000000,"iat":1794996400}`,
+		`{"exp":1795000000.5,"iat":1794996400}`,
+		`{"exp":"1795000000"}`,
+		`{"exp":null}`,
+		`{"iat":1794996400}`,
+		`{}`,
+		`not json`,
+	} {
+		tok, err := token.Parse(enc(`{"alg":"RS256"}`) + "." + enc(payload) + ".c2ln")
+		require.NoError(t, err)
+		c := tok.Claims()
+		assert.True(t, c.Expiry.Equal(tok.Expiry), "%s: exp %v, the SDK says %v", payload, tok.Expiry, c.Expiry)
+		assert.True(t, c.IssueAt.Equal(tok.IssuedAt), "%s: iat %v, the SDK says %v", payload, tok.IssuedAt, c.IssueAt)
+	}
 }
