@@ -5,10 +5,10 @@
 package source
 
 import (
-	"sync"
 	"context"
 	"io"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/models"
