@@ -4,7 +4,6 @@ go 1.26.5
 
 require (
 	github.com/IBM-Cloud/ibm-cloud-cli-sdk v1.12.1
-	github.com/fatih/color v1.19.0
 	github.com/gofrs/flock v0.8.1
 	github.com/mattn/go-isatty v0.0.20
 	github.com/spf13/cobra v1.10.2
@@ -15,6 +14,7 @@ require (
 require (
 	github.com/Masterminds/semver v1.5.0 // indirect
 	github.com/clipperhouse/uax29/v2 v2.2.0 // indirect
+	github.com/fatih/color v1.19.0 // indirect
 	github.com/fatih/structs v1.1.0 // indirect
 	github.com/gabriel-vasile/mimetype v1.4.13 // indirect
 	github.com/go-playground/locales v0.14.1 // indirect

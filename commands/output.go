@@ -4,23 +4,27 @@ import (
 	"io"
 	"os"
 
-	"github.com/fatih/color"
 	"github.com/mattn/go-isatty"
 
 	"github.com/kp-token/kp-token/i18n"
 )
 
-// The CLI's colours (IBM plug-in guide): FAILED in bold red, warnings in bold magenta. They
-// are written here rather than taken from the SDK's terminal package, whose imports cost
-// start-up time on every shell start.
-var (
-	failureStyle = color.New(color.FgRed, color.Bold)
-	warningStyle = color.New(color.FgMagenta, color.Bold)
+// A style is the SGR parameters of one of the CLI's colours (IBM plug-in guide: FAILED in bold
+// red, warnings in bold magenta). They are written as escape sequences here rather than taken
+// from the SDK's terminal package or a colour library, whose initialisation would run at every
+// shell start.
+type style string
+
+const (
+	failureStyle style = "1;31" // bold red
+	warningStyle style = "1;35" // bold magenta
+	headerStyle  style = "1"    // bold
+	entityStyle  style = "1;36" // bold cyan
 )
 
 // paint colours s for w as the CLI does: IBMCLOUD_COLOR=true forces colour, false turns it
 // off, otherwise only a terminal gets it.
-func paint(w io.Writer, style *color.Color, s string) string {
+func paint(w io.Writer, st style, s string) string {
 	on := false
 	switch v := os.Getenv("IBMCLOUD_COLOR"); v {
 	case "true":
@@ -34,9 +38,7 @@ func paint(w io.Writer, style *color.Color, s string) string {
 	if !on {
 		return s
 	}
-	c := *style
-	c.EnableColor()
-	return c.Sprint(s)
+	return "\x1b[" + string(st) + "m" + s + "\x1b[0m"
 }
 
 // Failed prints the CLI's failure block on w: FAILED, then the message.

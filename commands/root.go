@@ -11,8 +11,20 @@ import (
 	"github.com/kp-token/kp-token/plugin/safetext"
 )
 
+// subcommands are the commands, in the order help lists them.
+var subcommands = []struct {
+	name string
+	make func(*Deps) *cobra.Command
+}{
+	{"env", NewCmdEnv}, {"print", NewCmdPrint}, {"show", NewCmdShow}, {"exec", NewCmdExec}, {"hook", NewCmdHook},
+}
+
 // NewRoot builds the command tree.
-func NewRoot(d *Deps) *cobra.Command {
+func NewRoot(d *Deps) *cobra.Command { return newRoot(d, "") }
+
+// newRoot builds the tree with every command, or with only the one named when there is one of
+// that name: env runs at every shell start, and building the other four costs it time.
+func newRoot(d *Deps, only string) *cobra.Command {
 	root := &cobra.Command{
 		Use:           Namespace,
 		Short:         i18n.T("Print IAM access tokens for Key Protect and Hyper Protect Crypto Services."),
@@ -30,7 +42,16 @@ func NewRoot(d *Deps) *cobra.Command {
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.SetHelpFunc(func(c *cobra.Command, _ []string) { writeHelp(c.OutOrStdout(), c) })
-	root.AddCommand(NewCmdEnv(d), NewCmdPrint(d), NewCmdShow(d), NewCmdExec(d), NewCmdHook(d))
+	for _, sub := range subcommands {
+		if sub.name == only {
+			root.AddCommand(sub.make(d))
+		}
+	}
+	if !root.HasSubCommands() {
+		for _, sub := range subcommands {
+			root.AddCommand(sub.make(d))
+		}
+	}
 	for _, c := range root.Commands() {
 		c.Flags().SortFlags = false
 	}
@@ -40,7 +61,11 @@ func NewRoot(d *Deps) *cobra.Command {
 // Execute runs args (args[0] is the command, as the CLI passes them) and returns the exit
 // status. On any failure stdout stays empty; FAILED and the reason go to stderr.
 func Execute(d *Deps, args []string) int {
-	root := NewRoot(d)
+	only := ""
+	if len(args) > 0 {
+		only = args[0]
+	}
+	root := newRoot(d, only)
 	root.SetOut(d.Stdout)
 	root.SetErr(d.Stderr)
 	if len(args) == 0 {

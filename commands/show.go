@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/fatih/color"
 	"github.com/spf13/cobra"
 
 	"github.com/kp-token/kp-token/i18n"
@@ -165,11 +164,6 @@ func writeSession(w io.Writer, s SessionJSON, t token.Token, now time.Time) erro
 	_, err := io.WriteString(w, b.String())
 	return err
 }
-
-var (
-	headerStyle = color.New(color.Bold)
-	entityStyle = color.New(color.FgCyan, color.Bold)
-)
 
 // stamp is a time in the user's zone and in UTC.
 func stamp(t time.Time) string {
