@@ -96,8 +96,15 @@ func Init(configured string) string {
 
 // Choose returns the first candidate that matches a shipped locale, or en_US.
 func Choose(candidates ...string) string {
-	available := Locales()
+	var available []string // listed only when a candidate names a language: not at most shell starts
 	for _, c := range candidates {
+		c = normalize(c)
+		if c == "" {
+			continue
+		}
+		if available == nil {
+			available = Locales()
+		}
 		if l := match(c, available); l != "" {
 			return l
 		}
@@ -105,16 +112,22 @@ func Choose(candidates ...string) string {
 	return DefaultLocale
 }
 
-// match maps "fr_FR.UTF-8", "fr-fr" or "fr" onto a shipped locale such as "fr_FR".
-func match(candidate string, available []string) string {
+// normalize turns "fr_FR.UTF-8", "fr-FR" or "fr" into "fr_fr" or "fr", and the locales that
+// name no language (C, POSIX) into "".
+func normalize(candidate string) string {
 	c := candidate
 	if i := strings.IndexAny(c, ".@"); i >= 0 {
 		c = c[:i]
 	}
 	c = strings.ToLower(strings.ReplaceAll(c, "-", "_"))
-	if c == "" || c == "c" || c == "posix" {
+	if c == "c" || c == "posix" {
 		return ""
 	}
+	return c
+}
+
+// match maps a normalized candidate onto a shipped locale such as "fr_FR".
+func match(c string, available []string) string {
 	for _, l := range available {
 		if strings.ToLower(l) == c {
 			return l

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/configuration/config_helpers"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/plugin"
 
 	"github.com/kp-token/kp-token/commands"
@@ -30,7 +29,9 @@ func (kpToken) Run(ctx plugin.PluginContext, args []string) {
 // run runs the commands with the token sources env offers, in the locale's words.
 func run(env source.Env, locale string, args []string) int {
 	i18n.Init(locale)
-	env.CacheDir = filepath.Join(config_helpers.PluginDir(commands.Namespace), "cache")
+	// The plug-in's directory, by the SDK's rule (config_helpers.PluginDir) without its second
+	// look at the disk: the config directory is config.json's.
+	env.CacheDir = filepath.Join(filepath.Dir(env.ConfigPath), "plugins", commands.Namespace, "cache")
 	d := &commands.Deps{Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin}
 	d.Tokens = func(req source.Request) (source.Source, error) { return source.Open(env, req) }
 	return commands.Execute(d, args)
