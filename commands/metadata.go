@@ -6,7 +6,7 @@ import (
 	"github.com/kp-token/kp-token/i18n"
 )
 
-// Version is the plug-in's version; bin/release reads it from here.
+// Version is the plug-in's version, as SendMetadata reports it (bin/release.sh reads it there).
 var Version = plugin.VersionType{Major: 0, Minor: 1, Build: 0}
 
 // Metadata describes the plug-in to the ibmcloud CLI. Commands, descriptions, usage lines
