@@ -79,9 +79,9 @@ func writeHook(t *testing.T, s *home, dir string, args ...string) (bin, hookFile
 	return bin, hookFile
 }
 
-// minValidity makes every token the loopback IAM mints due for refresh 4 s after it is minted:
+// minValidity makes every token the loopback IAM mints due for refresh 3 s after it is minted:
 // the tests wait seconds, not minutes, for a token to fall due.
-const minValidity = 59*time.Minute + 56*time.Second
+const minValidity = 59*time.Minute + 57*time.Second
 
 // mintedDue is how long after it is minted a token from the loopback IAM falls due.
 const mintedDue = time.Hour - minValidity
@@ -125,9 +125,9 @@ func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 		t.Run(tc.shell, func(t *testing.T) {
 			t.Parallel()
 			shelltest.Tool(t, tc.shell)
-			// Due 4 s from now: room for a loaded machine to start the shell and show ten
+			// Due 3 s from now: room for a loaded machine to start the shell and show ten
 			// prompts first (0.35-0.6 s under two CPU hogs).
-			const firstDue = 4 * time.Second
+			const firstDue = 3 * time.Second
 			s, first, minted := sessionDueIn(t, firstDue)
 
 			dir := t.TempDir()
@@ -201,7 +201,7 @@ func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 func TestHookTwoFishShellsEachRefresh(t *testing.T) {
 	t.Parallel()
 	shelltest.Tool(t, "fish")
-	const firstDue = 4 * time.Second
+	const firstDue = 3 * time.Second
 	s, first, minted := sessionDueIn(t, firstDue)
 	dir := t.TempDir()
 	_, hookFile := writeHook(t, s, dir, "fish", "--min-validity", minValidity.String())
