@@ -48,7 +48,7 @@ func NewCmdEnv(d *Deps) *cobra.Command {
 	fs.BoolVar(&o.NoExport, "no-export", false, i18n.T("Set a shell variable without exporting it to the environment."))
 	fs.BoolVar(&o.WithExpiry, "with-expiry", false, i18n.T("Also set NAME_EXPIRES_AT to the token's expiry in Unix seconds."))
 	o.TokenFlags.register(fs)
-	fs.BoolVar(&o.Unset, "unset", false, i18n.T("Print a command that unsets the variable instead."))
+	fs.BoolVar(&o.Unset, "unset", false, i18n.T("Print a command that unsets the variable and NAME_EXPIRES_AT instead."))
 	return cmd
 }
 
@@ -62,7 +62,9 @@ func runEnv(d *Deps, o *EnvOptions) error {
 			map[string]any{"Shell": safetext.Quote(o.Shell), "Names": strings.Join(shell.Names(), ", ")}))
 	}
 	names := []string{o.Name}
-	if o.WithExpiry {
+	if o.WithExpiry || o.Unset {
+		// --unset clears the expiry too, whichever way the token was set: no trace of a
+		// token that is gone stays behind.
 		names = append(names, o.Name+"_EXPIRES_AT")
 	}
 	var lines []string

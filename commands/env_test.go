@@ -68,8 +68,8 @@ func TestEnvValidTokenMakesNoCall(t *testing.T) {
 		{[]string{"env", "--name", "KP_TOKEN"}, "export KP_TOKEN='Bearer " + jwt + "'\n"},
 		{[]string{"env", "--name=_x1", "--no-bearer"}, "export _x1='" + jwt + "'\n"},
 		{[]string{"env", "--min-validity", "59m"}, "export ACCESS_TOKEN='Bearer " + jwt + "'\n"},
-		{[]string{"env", "--unset"}, "unset ACCESS_TOKEN\n"},
-		{[]string{"env", "--unset", "--name", "KP"}, "unset KP\n"},
+		{[]string{"env", "--unset"}, "unset ACCESS_TOKEN\nunset ACCESS_TOKEN_EXPIRES_AT\n"},
+		{[]string{"env", "--unset", "--name", "KP"}, "unset KP\nunset KP_EXPIRES_AT\n"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			f := newFixture(t, "Bearer "+jwt, "refresh-0")
@@ -92,7 +92,7 @@ func TestEnvUnsetNeedsNoSession(t *testing.T) {
 		return nil, nil
 	}}
 	assert.Equal(t, 0, commands.Execute(d, []string{"env", "--unset"}))
-	assert.Equal(t, "unset ACCESS_TOKEN\n", ui.Outputs())
+	assert.Equal(t, "unset ACCESS_TOKEN\nunset ACCESS_TOKEN_EXPIRES_AT\n", ui.Outputs())
 }
 
 func TestEnvRefreshesAnExpiringToken(t *testing.T) {

@@ -16,8 +16,7 @@ import (
 // `Incorrect Usage` and the command's help; any other error FAILED and one message.
 func report(w io.Writer, cmd *cobra.Command, err error) int {
 	var ue *usageError
-	var se *source.UsageError
-	if errors.As(err, &ue) || errors.As(err, &se) {
+	if errors.As(err, &ue) {
 		Failed(w, i18n.T("Incorrect Usage: {{.Error}}", map[string]any{"Error": err.Error()})+"\n")
 		writeHelp(w, cmd)
 		return 1
@@ -50,11 +49,12 @@ func (e *statusError) Error() string { return e.msg }
 func describe(err error) string {
 	var (
 		se *source.Error
+		ke *source.KeyError
 		ie *iam.Error
 		p  *cliconfig.Problem
 		st *statusError
 	)
-	if errors.As(err, &se) || errors.As(err, &ie) || errors.As(err, &p) || errors.As(err, &st) {
+	if errors.As(err, &se) || errors.As(err, &ke) || errors.As(err, &ie) || errors.As(err, &p) || errors.As(err, &st) {
 		return err.Error()
 	}
 	return i18n.T("An unexpected error occurred: {{.Error}}", map[string]any{"Error": err.Error()})

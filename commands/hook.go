@@ -74,7 +74,7 @@ func runHook(d *Deps, o *HookOptions) error {
 	}
 	s := hooks.Script{Shell: o.Shell, Bin: bin, Name: o.Name, MinValidity: o.MinValidity, NoBearer: o.NoBearer}
 	if o.APIKey != "" {
-		if s.KeyFile, err = hookKeyFile(o.APIKey); err != nil {
+		if s.KeyFile, err = hookKeyFile(o.APIKey, func(msg string) { warn(d.Stderr, msg) }); err != nil {
 			return err
 		}
 	}
@@ -95,7 +95,7 @@ func runHook(d *Deps, o *HookOptions) error {
 // the hook's code goes into a profile, where a key must not be written, and runs at every
 // prompt, where standard input is the user's. Only a regular file: reading a FIFO from a
 // profile would hold the shell's start (and take the key meant for someone else).
-func hookKeyFile(flag string) (string, error) {
+func hookKeyFile(flag string, warn func(string)) (string, error) {
 	path, ok := strings.CutPrefix(flag, "@")
 	if !ok || path == "-" || path == "" {
 		return "", usageErrorf(i18n.T("With hook, --apikey takes @FILE only; or set IBMCLOUD_API_KEY."))
@@ -107,7 +107,7 @@ func hookKeyFile(flag string) (string, error) {
 	if info, err := os.Stat(abs); err == nil && !info.Mode().IsRegular() && !info.IsDir() {
 		return "", usageErrorf(i18n.T("With hook, --apikey takes a regular file; '{{.Where}}' is not one.", map[string]any{"Where": safetext.Quote(abs)}))
 	}
-	return abs, source.CheckKeyFile(abs)
+	return source.CheckKeyFile(path, warn)
 }
 
 // stampPath is fish's clock: a file in the user's private directory whose age says how long

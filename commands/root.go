@@ -17,6 +17,7 @@ var subcommands = []struct {
 	make func(*Deps) *cobra.Command
 }{
 	{"env", NewCmdEnv}, {"print", NewCmdPrint}, {"show", NewCmdShow}, {"exec", NewCmdExec}, {"hook", NewCmdHook},
+	{"version", NewCmdVersion},
 }
 
 // NewRoot builds the command tree.
@@ -40,6 +41,9 @@ func newRoot(d *Deps, only string) *cobra.Command {
 		},
 	}
 	root.CompletionOptions.DisableDefaultCmd = true
+	root.Version = Version.String()
+	root.SetVersionTemplate(versionLine() + "\n")
+	root.Flags().Bool("version", false, i18n.T("Show the version of the kp-token plug-in."))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
 	root.SetHelpFunc(func(c *cobra.Command, _ []string) { writeHelp(c.OutOrStdout(), c) })
 	for _, sub := range subcommands {

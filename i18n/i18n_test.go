@@ -1,6 +1,9 @@
 package i18n_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"flag"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -73,9 +76,26 @@ func usedIDs(t *testing.T) map[string][]string {
 	return ids
 }
 
+// update rewrites all.en_US.json from the code: go test ./i18n -run TestEnUSMatchesCode -update
+var update = flag.Bool("update", false, "rewrite resources/all.en_US.json with the IDs the code uses")
+
 func TestEnUSMatchesCode(t *testing.T) {
 	used := usedIDs(t)
 	require.NotEmpty(t, used, "the scan found no T() calls: it is broken")
+	if *update {
+		var out []i18n.Message
+		for id := range used {
+			out = append(out, i18n.Message{ID: id, Translation: id})
+		}
+		sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		require.NoError(t, enc.Encode(out))
+		require.NoError(t, os.WriteFile(filepath.Join("resources", "all."+i18n.DefaultLocale+".json"), b.Bytes(), 0o644))
+		t.Skip("all.en_US.json rewritten; run again without -update")
+	}
 
 	messages, err := i18n.Messages(i18n.DefaultLocale)
 	require.NoError(t, err)

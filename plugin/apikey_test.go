@@ -40,6 +40,17 @@ func TestAPIKeyFromEachSource(t *testing.T) {
 			require.NoError(t, os.WriteFile(f, b, 0o600))
 			return []string{"--apikey", "@" + f}, "", nil
 		}, ""},
+		{"file under ~", func(h *home) ([]string, string, []string) {
+			require.NoError(t, os.MkdirAll(filepath.Join(h.home, ".config"), 0o700))
+			require.NoError(t, os.WriteFile(filepath.Join(h.home, ".config", "key"), []byte(goodKey), 0o600))
+			return []string{"--apikey", "@~/.config/key"}, "", nil
+		}, ""},
+		{"file others can read", func(h *home) ([]string, string, []string) {
+			f := filepath.Join(h.home, "key.txt")
+			require.NoError(t, os.WriteFile(f, []byte(goodKey), 0o644))
+			require.NoError(t, os.Chmod(f, 0o644))
+			return []string{"--apikey", "@" + f}, "", nil
+		}, "can be read by other users (mode 0644). Run 'chmod 600 "},
 		{"stdin", func(*home) ([]string, string, []string) { return []string{"--apikey", "@-"}, goodKey + "\n", nil }, ""},
 		{"flag", func(*home) ([]string, string, []string) { return []string{"--apikey", goodKey}, "", nil }, "visible to other users in the process list"},
 		{"IBMCLOUD_API_KEY", func(*home) ([]string, string, []string) { return nil, "", []string{"IBMCLOUD_API_KEY=" + goodKey} }, ""},
@@ -200,7 +211,8 @@ func TestAPIKeyFailures(t *testing.T) {
 		}, want: "did not answer with a usable access token"},
 		{name: "unreachable", key: goodKey, closed: true, want: "Cannot reach IAM at"},
 		{name: "hang", key: goodKey, handler: iamtest.Hang, timeout: true, want: "did not answer within 2s"},
-		{name: "empty key file", key: "@empty", want: "Incorrect Usage: The API key from "},
+		{name: "empty key file", key: "@empty", want: "The API key from empty is empty."},
+		{name: "a home directory of another user", key: "@~root/key", want: "only ~/ stands for a home directory here"},
 		{name: "JSON without apikey", key: "@nokey.json", want: "is JSON without an 'apikey' field. Use the file that 'ibmcloud iam api-key-create NAME --file FILE' writes."},
 		{name: "missing key file", key: "@/no/such/file", want: "Cannot read the API key from /no/such/file: no such file or directory"},
 		{name: "key with spaces", key: "two words", want: "holds spaces or characters an API key does not have"},
@@ -225,6 +237,8 @@ func TestAPIKeyFailures(t *testing.T) {
 			assert.Empty(t, r.stdout)
 			assert.Contains(t, r.stderr, "FAILED\n")
 			assert.Contains(t, r.stderr, tc.want)
+			assert.NotContains(t, r.stderr, "Incorrect Usage", "the command line is right: no help")
+			assert.NotContains(t, r.stderr, "USAGE:")
 			assert.NotContains(t, r.stderr, goodKey)
 			if !strings.HasPrefix(tc.key, "@") && len(tc.key) > 8 {
 				assert.NotContains(t, strings.ReplaceAll(r.stderr, "WARNING", ""), tc.key)

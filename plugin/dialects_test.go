@@ -61,14 +61,14 @@ func TestEnvDialectsEvaluatedByRealShells(t *testing.T) {
 			check("--no-export", "ACCESS_TOKEN", "Bearer "+jwt, "<unset>")
 			check("--no-export --with-expiry", "ACCESS_TOKEN_EXPIRES_AT", expiry, "<unset>")
 
+			// --unset clears the token and its expiry, whether the expiry was set or not.
 			for _, args := range []string{"", "--no-export", "--with-expiry", "--with-expiry --no-export"} {
 				set := sh.Eval(env(args))
-				unset := sh.Eval(env(args + " --unset"))
-				for _, name := range []string{"ACCESS_TOKEN", "ACCESS_TOKEN_EXPIRES_AT"} {
-					if name != "ACCESS_TOKEN" && args != "--with-expiry" && args != "--with-expiry --no-export" {
-						continue
+				for _, unsetArgs := range []string{"--unset", "--unset --no-export"} {
+					unset := sh.Eval(env(unsetArgs))
+					for _, name := range []string{"ACCESS_TOKEN", "ACCESS_TOKEN_EXPIRES_AT"} {
+						assert.Equal(t, "<unset>", run(s, then(then(set, unset), sh.Show(name))), "%s after %s, then %s", name, args, unsetArgs)
 					}
-					assert.Equal(t, "<unset>", run(s, then(then(set, unset), sh.Show(name))), "unset %s (%s)", name, args)
 				}
 			}
 

@@ -32,7 +32,7 @@ func TestEnvWithAValidSession(t *testing.T) {
 	assert.Equal(t, "export KP_ACCESS_TOKEN='"+jwt+"'\n", r.stdout)
 
 	r = s.run("env", "--unset")
-	assert.Equal(t, "unset ACCESS_TOKEN\n", r.stdout)
+	assert.Equal(t, "unset ACCESS_TOKEN\nunset ACCESS_TOKEN_EXPIRES_AT\n", r.stdout, "the expiry goes too")
 
 	assert.Equal(t, 0, s.iam.Calls(), "no network call with a valid token")
 	after, err := os.ReadFile(s.config)

@@ -38,7 +38,7 @@ func TestSendMetadataPassesTheSDKChecker(t *testing.T) {
 		assert.NotEmpty(t, c.Description)
 		assert.True(t, strings.HasPrefix(c.Usage, "ibmcloud kp-token "+c.Name), c.Usage)
 	}
-	assert.ElementsMatch(t, []string{"env", "print", "show", "exec", "hook"}, names)
+	assert.ElementsMatch(t, []string{"env", "print", "show", "exec", "hook", "version"}, names)
 	assert.Equal(t, "ibmcloud kp-token hook [--name NAME] [--no-bearer] [--min-validity DURATION] [--apikey @FILE] SHELL", byName["hook"].Usage)
 	assert.Equal(t, "ibmcloud kp-token exec [--name NAME] [--no-bearer] [--min-validity DURATION] [--refresh] [--apikey KEY] [--no-cache] -- COMMAND [ARG...]", byName["exec"].Usage)
 	assert.Equal(t, "ibmcloud kp-token print [--no-bearer] [--output FORMAT] [--min-validity DURATION] [--refresh] [--apikey KEY] [--no-cache]", byName["print"].Usage)
@@ -61,4 +61,15 @@ func TestSendMetadataPassesTheSDKChecker(t *testing.T) {
 		}
 	}
 	assert.NoFileExists(t, s.home+"/.bluemix/plugins/kp-token/config.json", "metadata touches no config")
+}
+
+// Run standalone, `kp-token --version` and `kp-token version` say what the metadata says.
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	s := newSession(t, "", "")
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		r := s.run(args...)
+		assert.Equal(t, 0, r.code, r.stderr)
+		assert.Equal(t, "kp-token 0.1.0\n", r.stdout, args)
+	}
 }

@@ -63,7 +63,7 @@ var names = []struct {
 	dialect Dialect
 }{
 	{"sh", POSIX}, {"bash", POSIX}, {"zsh", POSIX}, {"ksh", POSIX}, {"dash", POSIX},
-	{"mksh", POSIX}, {"yash", POSIX}, {"ash", POSIX},
+	{"mksh", POSIX}, {"yash", POSIX}, {"ash", POSIX}, {"busybox", POSIX},
 	{"fish", Fish},
 	{"csh", Csh}, {"tcsh", Csh},
 	{"powershell", PowerShell}, {"pwsh", PowerShell},
@@ -82,11 +82,11 @@ func Names() []string {
 // ErrUnknownShell is wrapped by ParseDialect's error for a name it does not know.
 var ErrUnknownShell = errors.New("unknown shell")
 
-// ParseDialect maps a user's --shell value to a dialect: one of Names, in any case. A path
+// Canonical maps a user's shell name to the name Names lists: one of Names, in any case. A path
 // whose last element is one of Names, with or without ".exe", is accepted too, and so is a
 // leading '-' (a login shell's $0), so that --shell "$SHELL" works. Anything else, the empty
 // string included, is an error wrapping ErrUnknownShell.
-func ParseDialect(s string) (Dialect, error) {
+func Canonical(s string) (string, error) {
 	base := s
 	if i := strings.LastIndexAny(base, `/\`); i >= 0 {
 		base = base[i+1:]
@@ -95,10 +95,24 @@ func ParseDialect(s string) (Dialect, error) {
 	base = strings.TrimSuffix(base, ".exe")
 	for _, n := range names {
 		if n.name == base {
+			return n.name, nil
+		}
+	}
+	return "", fmt.Errorf("%w %q: use one of %s", ErrUnknownShell, s, strings.Join(Names(), ", "))
+}
+
+// ParseDialect maps a user's --shell value to a dialect, as Canonical reads the name.
+func ParseDialect(s string) (Dialect, error) {
+	name, err := Canonical(s)
+	if err != nil {
+		return POSIX, err
+	}
+	for _, n := range names {
+		if n.name == name {
 			return n.dialect, nil
 		}
 	}
-	return POSIX, fmt.Errorf("%w %q: use one of %s", ErrUnknownShell, s, strings.Join(Names(), ", "))
+	return POSIX, nil
 }
 
 // String returns the dialect's canonical --shell name: sh, fish, csh, powershell or cmd.
@@ -249,10 +263,9 @@ func (d Dialect) Unset(name string, export bool) (string, error) {
 	case Fish:
 		return "set -e " + name, nil
 	case Csh:
-		if export {
-			return "unsetenv " + name, nil
-		}
-		return "unset " + name, nil
+		// csh keeps shell variables and environment variables apart, and a name can be both:
+		// remove both, whichever way the value was set.
+		return "unset " + name + "; unsetenv " + name, nil
 	case PowerShell:
 		return "Remove-Item Env:" + name + " -ErrorAction SilentlyContinue", nil
 	case Cmd:

@@ -24,7 +24,7 @@ func TestValidName(t *testing.T) {
 func TestParseDialect(t *testing.T) {
 	for in, want := range map[string]shell.Dialect{
 		"sh": shell.POSIX, "bash": shell.POSIX, "zsh": shell.POSIX, "ksh": shell.POSIX, "dash": shell.POSIX,
-		"mksh": shell.POSIX, "yash": shell.POSIX, "ash": shell.POSIX,
+		"mksh": shell.POSIX, "yash": shell.POSIX, "ash": shell.POSIX, "busybox": shell.POSIX, "/bin/busybox": shell.POSIX,
 		"fish": shell.Fish, "csh": shell.Csh, "tcsh": shell.Csh,
 		"powershell": shell.PowerShell, "pwsh": shell.PowerShell, "cmd": shell.Cmd,
 		"BASH": shell.POSIX, "PowerShell": shell.PowerShell, "CMD.EXE": shell.Cmd,
@@ -40,8 +40,14 @@ func TestParseDialect(t *testing.T) {
 		_, err := shell.ParseDialect(bad)
 		assert.ErrorIs(t, err, shell.ErrUnknownShell, "%q", bad)
 	}
+	for in, want := range map[string]string{"/bin/bash": "bash", "Bash": "bash", "-zsh": "zsh", "/usr/bin/FISH": "fish", "busybox": "busybox"} {
+		got, err := shell.Canonical(in)
+		if assert.NoError(t, err, in) {
+			assert.Equal(t, want, got, in)
+		}
+	}
 	_, err := shell.ParseDialect("nu")
-	assert.EqualError(t, err, `unknown shell "nu": use one of sh, bash, zsh, ksh, dash, mksh, yash, ash, fish, csh, tcsh, powershell, pwsh, cmd`)
+	assert.EqualError(t, err, `unknown shell "nu": use one of sh, bash, zsh, ksh, dash, mksh, yash, ash, busybox, fish, csh, tcsh, powershell, pwsh, cmd`)
 
 	names := shell.Names()
 	assert.Equal(t, "sh", names[0])
@@ -139,7 +145,7 @@ func TestUnsetLines(t *testing.T) {
 	}{
 		{shell.POSIX, `unset V`, `unset V`},
 		{shell.Fish, `set -e V`, `set -e V`},
-		{shell.Csh, `unsetenv V`, `unset V`},
+		{shell.Csh, `unset V; unsetenv V`, `unset V; unsetenv V`},
 		{shell.PowerShell, `Remove-Item Env:V -ErrorAction SilentlyContinue`, `Remove-Item Env:V -ErrorAction SilentlyContinue`},
 		{shell.Cmd, `set "V="`, `set "V="`},
 	} {

@@ -257,8 +257,8 @@ func TestAPIKeyFromEachSource(t *testing.T) {
 	}
 }
 
-// What names no usable key is a usage error, which never repeats what was read.
-func TestAPIKeyUsageErrors(t *testing.T) {
+// What names no usable key is a KeyError (FAILED, no help), which never repeats what was read.
+func TestAPIKeyErrors(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, content string) string {
 		p := filepath.Join(dir, name)
@@ -293,8 +293,8 @@ func TestAPIKeyUsageErrors(t *testing.T) {
 			src, err := source.Open(k.env(goodKey), source.Request{APIKey: tc.apikey, Stdin: strings.NewReader(tc.stdin), Warn: k.warns.warn})
 			require.Error(t, err)
 			assert.Nil(t, src)
-			var usage *source.UsageError
-			assert.True(t, errors.As(err, &usage), "%T: %v", err, err)
+			var keyErr *source.KeyError
+			assert.True(t, errors.As(err, &keyErr), "%T: %v", err, err)
 			assert.Contains(t, err.Error(), tc.want)
 			for _, leak := range tc.noLeaks {
 				assert.NotContains(t, err.Error(), leak)

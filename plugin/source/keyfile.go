@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -19,13 +22,14 @@ import (
 // maxKeyFile bounds what is read for a key: a key file is tens of bytes, its JSON a few hundred.
 const maxKeyFile = 64 << 10
 
-// UsageError is a mistake in what the command line asks for, such as an --apikey that names
-// no readable key. Its text says what to do and never holds the key.
-type UsageError struct{ msg string }
+// KeyError is an --apikey that gives no usable key: a file that is missing, unreadable or holds
+// something else. The command line is right, so it is no usage error. Its text says what to do
+// and never holds the key.
+type KeyError struct{ msg string }
 
-func (e *UsageError) Error() string { return e.msg }
+func (e *KeyError) Error() string { return e.msg }
 
-func usageErrorf(msg string) error { return &UsageError{msg} }
+func keyErrorf(msg string) error { return &KeyError{msg} }
 
 // readAPIKey resolves --apikey: @FILE (the bare key, or the JSON that 'ibmcloud iam
 // api-key-create --file' and 'service-api-key-create --file' write), @- (standard input), or
@@ -46,12 +50,18 @@ func readKey(flag string, stdin io.Reader, warn func(string)) (string, error) {
 	if where == "-" {
 		if f, ok := stdin.(*os.File); ok && isatty.IsTerminal(f.Fd()) {
 			// Reading a terminal to its end would wait, silently, for Ctrl-D.
-			return "", usageErrorf(i18n.T("--apikey @- reads the key from standard input, which is a terminal. Pipe the key in, or use --apikey @FILE."))
+			return "", keyErrorf(i18n.T("--apikey @- reads the key from standard input, which is a terminal. Pipe the key in, or use --apikey @FILE."))
 		}
 		where = i18n.T("standard input")
 		data, err = io.ReadAll(io.LimitReader(stdin, maxKeyFile))
 	} else {
+		if where, err = expandHome(where); err != nil {
+			return "", err
+		}
 		data, err = readKeyFile(where)
+		if err == nil {
+			warnIfShared(where, warn)
+		}
 	}
 	if err != nil {
 		return "", unreadable(where, err)
@@ -62,7 +72,7 @@ func readKey(flag string, stdin io.Reader, warn func(string)) (string, error) {
 			APIKey *string `json:"apikey"`
 		}
 		if json.Unmarshal(data, &file) != nil || file.APIKey == nil {
-			return "", usageErrorf(i18n.T("The API key from {{.Where}} is JSON without an 'apikey' field. Use the file that 'ibmcloud iam api-key-create NAME --file FILE' writes.", map[string]any{"Where": safetext.Quote(where)}))
+			return "", keyErrorf(i18n.T("The API key from {{.Where}} is JSON without an 'apikey' field. Use the file that 'ibmcloud iam api-key-create NAME --file FILE' writes.", map[string]any{"Where": safetext.Quote(where)}))
 		}
 		return checkKey(*file.APIKey, where)
 	}
@@ -102,17 +112,54 @@ func readAPIKey(req Request, deadline time.Time) (string, error) {
 	}
 }
 
-// CheckKeyFile reports whether the key file at path can be read (hook checks the file it writes
-// into a profile).
-func CheckKeyFile(path string) error {
-	if _, err := readKeyFile(path); err != nil {
-		return unreadable(path, err)
+// CheckKeyFile reads the key file at path as a run would (hook checks the file it writes into a
+// profile), and returns its absolute path.
+func CheckKeyFile(path string, warn func(string)) (string, error) {
+	path, err := expandHome(path)
+	if err != nil {
+		return "", err
 	}
-	return nil
+	if path, err = filepath.Abs(path); err != nil {
+		return "", err
+	}
+	if _, err := readKeyFile(path); err != nil {
+		return "", unreadable(path, err)
+	}
+	warnIfShared(path, warn)
+	return path, nil
+}
+
+// expandHome reads a leading ~/ as the user's home directory, as a shell would have had the
+// path been typed without the @ in front of it.
+func expandHome(path string) (string, error) {
+	if !strings.HasPrefix(path, "~") {
+		return path, nil
+	}
+	rest, ok := strings.CutPrefix(path, "~/")
+	if !ok && path != "~" {
+		return "", keyErrorf(i18n.T("Cannot read the API key from {{.Where}}: only ~/ stands for a home directory here. Give the whole path.",
+			map[string]any{"Where": safetext.Quote(path)}))
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		return "", keyErrorf(i18n.T("Cannot read the API key from {{.Where}}: there is no home directory to read ~ as ({{.Error}}). Give the whole path.",
+			map[string]any{"Where": safetext.Quote(path), "Error": ErrorText(err)}))
+	}
+	return filepath.Join(home, rest), nil
+}
+
+// warnIfShared warns, as ssh does for a private key, when other users may read the key file.
+func warnIfShared(path string, warn func(string)) {
+	info, err := os.Stat(path)
+	if err != nil || runtime.GOOS == "windows" || info.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	warn(i18n.T("WARNING: The API key file '{{.Path}}' can be read by other users (mode {{.Mode}}). Run 'chmod 600 {{.Path}}'.",
+		map[string]any{"Path": safetext.Quote(path), "Mode": fmt.Sprintf("%04o", info.Mode().Perm())}))
 }
 
 func unreadable(where string, err error) error {
-	return usageErrorf(i18n.T("Cannot read the API key from {{.Where}}: {{.Error}}. Check that it exists and that you can read it.",
+	return keyErrorf(i18n.T("Cannot read the API key from {{.Where}}: {{.Error}}. Check that it exists and that you can read it.",
 		map[string]any{"Where": safetext.Quote(where), "Error": ErrorText(err)}))
 }
 
@@ -134,11 +181,11 @@ func readKeyFile(path string) ([]byte, error) {
 func checkKey(key, where string) (string, error) {
 	key = strings.TrimSpace(key)
 	if key == "" {
-		return "", usageErrorf(i18n.T("The API key from {{.Where}} is empty. Give the key itself, or the file that 'ibmcloud iam api-key-create NAME --file FILE' writes.", map[string]any{"Where": safetext.Quote(where)}))
+		return "", keyErrorf(i18n.T("The API key from {{.Where}} is empty. Give the key itself, or the file that 'ibmcloud iam api-key-create NAME --file FILE' writes.", map[string]any{"Where": safetext.Quote(where)}))
 	}
 	for i := 0; i < len(key); i++ {
 		if key[i] <= ' ' || key[i] >= 0x7f {
-			return "", usageErrorf(i18n.T("The API key from {{.Where}} holds spaces or characters an API key does not have. Check that it is the key itself, copied whole.", map[string]any{"Where": safetext.Quote(where)}))
+			return "", keyErrorf(i18n.T("The API key from {{.Where}} holds spaces or characters an API key does not have. Check that it is the key itself, copied whole.", map[string]any{"Where": safetext.Quote(where)}))
 		}
 	}
 	return key, nil
