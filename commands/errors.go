@@ -4,6 +4,10 @@ import (
 	"errors"
 	"io"
 
+	"github.com/spf13/pflag"
+
+	"github.com/kp-token/kp-token/plugin/safetext"
+
 	"github.com/spf13/cobra"
 
 	"github.com/kp-token/kp-token/i18n"
@@ -58,4 +62,38 @@ func describe(err error) string {
 		return err.Error()
 	}
 	return i18n.T("An unexpected error occurred: {{.Error}}", map[string]any{"Error": err.Error()})
+}
+
+// flagError says in our words what pflag found wrong with the command line (its own text is
+// English only).
+func flagError(err error) error {
+	var (
+		notExist *pflag.NotExistError
+		noValue  *pflag.ValueRequiredError
+		invalid  *pflag.InvalidValueError
+		syntax   *pflag.InvalidSyntaxError
+	)
+	switch {
+	case errors.As(err, &notExist):
+		flag := "--" + notExist.GetSpecifiedName()
+		if s := notExist.GetSpecifiedShortnames(); s != "" {
+			flag = "-" + notExist.GetSpecifiedName()
+		}
+		return usageErrorf(i18n.T("'{{.Flag}}' is not an option of this command.", map[string]any{"Flag": safetext.Quote(flag)}))
+	case errors.As(err, &noValue):
+		return usageErrorf(i18n.T("--{{.Flag}} needs a value.", map[string]any{"Flag": noValue.GetFlag().Name}))
+	case errors.As(err, &invalid):
+		f := invalid.GetFlag()
+		args := map[string]any{"Flag": f.Name, "Value": safetext.Quote(invalid.GetValue())}
+		switch f.Value.Type() {
+		case "duration":
+			return usageErrorf(i18n.T("'{{.Value}}' is not a duration for --{{.Flag}}. Give one such as 30s, 10m or 1h30m.", args))
+		case "bool":
+			return usageErrorf(i18n.T("--{{.Flag}} takes no value, or true or false; '{{.Value}}' is neither.", args))
+		}
+		return usageErrorf(i18n.T("'{{.Value}}' is not a valid value for --{{.Flag}}.", args))
+	case errors.As(err, &syntax):
+		return usageErrorf(i18n.T("'{{.Flag}}' is not an option: options start with -- and have a name.", map[string]any{"Flag": safetext.Quote(syntax.GetSpecifiedFlag())}))
+	}
+	return &usageError{err}
 }

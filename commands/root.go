@@ -44,7 +44,7 @@ func newRoot(d *Deps, only string) *cobra.Command {
 	root.Version = Version.String()
 	root.SetVersionTemplate(versionLine() + "\n")
 	root.Flags().Bool("version", false, i18n.T("Show the version of the kp-token plug-in."))
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError(err) })
 	root.SetHelpFunc(func(c *cobra.Command, _ []string) { writeHelp(c.OutOrStdout(), c) })
 	for _, sub := range subcommands {
 		if sub.name == only {
