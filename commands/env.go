@@ -9,7 +9,6 @@ import (
 
 	"github.com/kp-token/kp-token/commands/shell"
 	"github.com/kp-token/kp-token/i18n"
-	"github.com/kp-token/kp-token/plugin/safetext"
 )
 
 // EnvOptions are the inputs of `kp-token env`.
@@ -21,6 +20,7 @@ type EnvOptions struct {
 	WithExpiry bool
 	TokenFlags
 	Unset bool
+	Hook  bool // run by the shell hook
 }
 
 // NewCmdEnv builds `env`.
@@ -34,6 +34,7 @@ func NewCmdEnv(d *Deps) *cobra.Command {
 			"  eval \"$(ibmcloud kp-token env --unset)\"",
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
+			d.brief = o.Hook
 			if err := exclusive(c.Flags(), "unset", "refresh", "no-bearer", "min-validity"); err != nil {
 				return err
 			}
@@ -49,6 +50,9 @@ func NewCmdEnv(d *Deps) *cobra.Command {
 	fs.BoolVar(&o.WithExpiry, "with-expiry", false, i18n.T("Also set NAME_EXPIRES_AT to the token's expiry in Unix seconds."))
 	o.TokenFlags.register(fs)
 	fs.BoolVar(&o.Unset, "unset", false, i18n.T("Print a command that unsets the variable and NAME_EXPIRES_AT instead."))
+	// The shell hook's runs: one-line messages, and a timeout that names the hook.
+	fs.BoolVar(&o.Hook, "hook", false, i18n.T("Report as the shell hook does: one line per message."))
+	_ = fs.MarkHidden("hook")
 	return cmd
 }
 
@@ -58,8 +62,7 @@ func runEnv(d *Deps, o *EnvOptions) error {
 	}
 	dialect, err := shell.ParseDialect(o.Shell)
 	if err != nil {
-		return usageErrorf(i18n.T("'{{.Shell}}' is not a shell env knows. Use one of: {{.Names}}.",
-			map[string]any{"Shell": safetext.Quote(o.Shell), "Names": strings.Join(shell.Names(), ", ")}))
+		return unknownShell(o.Shell)
 	}
 	names := []string{o.Name}
 	if o.WithExpiry || o.Unset {

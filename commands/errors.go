@@ -2,7 +2,6 @@ package commands
 
 import (
 	"errors"
-	"io"
 
 	"github.com/spf13/pflag"
 
@@ -17,17 +16,31 @@ import (
 )
 
 // report prints err as the CLI does and returns the exit status: a usage error gets IBM's
-// `Incorrect Usage` and the command's help; any other error FAILED and one message.
-func report(w io.Writer, cmd *cobra.Command, err error) int {
+// `Incorrect Usage` and the command's help; any other error FAILED and one message. For the
+// shell hook's runs, one line either way.
+func report(d *Deps, cmd *cobra.Command, err error) int {
+	w := d.Stderr
 	var ue *usageError
 	if errors.As(err, &ue) {
-		Failed(w, i18n.T("Incorrect Usage: {{.Error}}", map[string]any{"Error": err.Error()})+"\n")
+		msg := i18n.T("Incorrect Usage: {{.Error}}", map[string]any{"Error": err.Error()})
+		if d.brief {
+			oneLine(w, msg)
+			return 1
+		}
+		Failed(w, msg+"\n")
 		writeHelp(w, cmd)
 		return 1
 	}
-	Failed(w, describe(err))
 	var st *statusError
-	if errors.As(err, &st) {
+	if errors.As(err, &st) && st.msg == "" {
+		return st.code // said already
+	}
+	if d.brief {
+		oneLine(w, describe(err))
+	} else {
+		Failed(w, describe(err))
+	}
+	if st != nil {
 		return st.code
 	}
 	return 1
@@ -40,7 +53,8 @@ func (e *usageError) Error() string { return e.err.Error() }
 
 func usageErrorf(msg string) error { return &usageError{errors.New(msg)} }
 
-// statusError is a failure with its own exit status.
+// statusError is a failure with its own exit status; without a message, one that was reported
+// already.
 type statusError struct {
 	code int
 	msg  string

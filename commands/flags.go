@@ -64,9 +64,9 @@ func (f *TokenFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.Refresh, "refresh", false, i18n.T("Refresh the token first, whatever its expiry, for a full hour."))
 	registerAPIKey(fs, &f.APIKey, i18n.T("Use an API key instead of the login session: @FILE reads it from a file (as 'ibmcloud iam api-key-create --file' writes it), @- from standard input. The default is $IBMCLOUD_API_KEY."), "KEY")
 	fs.BoolVar(&f.NoCache, "no-cache", false, i18n.T("With an API key, do not use or keep the cached token."))
-	// For the hook, which must not hold a prompt for long; not a user-facing knob.
-	fs.DurationVar(&f.Timeout, "timeout", 0, i18n.T("Bound the network work of this run."))
-	_ = fs.MarkHidden("timeout")
+	// A shell profile's line sets it, so that IAM cannot hold a shell's start for long.
+	fs.DurationVar(&f.Timeout, "timeout", 0, i18n.T("Give up after this long, such as 5s: reading the key, locks and IAM share it. The default is the CLI's HTTP timeout, else 30s."))
+	setValueName(fs, "timeout", "DURATION")
 }
 
 func (f *TokenFlags) check() error {
@@ -84,8 +84,7 @@ func (f *TokenFlags) token(d *Deps) (token.Token, source.Source, error) {
 	if err := f.check(); err != nil {
 		return token.Token{}, nil, err
 	}
-	src, err := d.Tokens(source.Request{APIKey: f.APIKey, NoCache: f.NoCache, Timeout: f.Timeout, Stdin: d.Stdin,
-		Warn: func(msg string) { warn(d.Stderr, msg) }})
+	src, err := d.open(source.Request{APIKey: f.APIKey, NoCache: f.NoCache, Timeout: f.Timeout})
 	if err != nil {
 		return token.Token{}, nil, err
 	}
@@ -149,4 +148,10 @@ func noArgs(_ *cobra.Command, args []string) error {
 		return usageErrorf(i18n.T("'{{.Argument}}' is not an argument this command takes.", map[string]any{"Argument": safetext.Quote(args[0])}))
 	}
 	return nil
+}
+
+// unknownShell refuses a shell name that is none of shell.Names, for env and hook alike.
+func unknownShell(name string) error {
+	return usageErrorf(i18n.T("'{{.Shell}}' is not a shell kp-token knows. Use one of: {{.Names}}.",
+		map[string]any{"Shell": safetext.Quote(name), "Names": strings.Join(shell.Names(), ", ")}))
 }

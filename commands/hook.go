@@ -7,12 +7,16 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kp-token/kp-token/commands/hooks"
+	"github.com/kp-token/kp-token/commands/shell"
 	"github.com/kp-token/kp-token/i18n"
+	"github.com/kp-token/kp-token/plugin/cliconfig"
 	"github.com/kp-token/kp-token/plugin/disk"
 	"github.com/kp-token/kp-token/plugin/safetext"
 	"github.com/kp-token/kp-token/plugin/source"
@@ -25,6 +29,7 @@ type HookOptions struct {
 	NoBearer bool
 	Freshness
 	APIKey string
+	Quiet  bool
 }
 
 // NewCmdHook builds `hook`: code for a shell profile that keeps a long-lived shell supplied with
@@ -54,15 +59,23 @@ func NewCmdHook(d *Deps) *cobra.Command {
 	registerNoBearer(fs, &o.NoBearer)
 	o.Freshness.register(fs)
 	registerAPIKey(fs, &o.APIKey, i18n.T("Use the API key in this file (@FILE) instead of the login session. $IBMCLOUD_API_KEY works too."), "@FILE")
+	fs.BoolVar(&o.Quiet, "quiet", false, i18n.T("Print no message in the shell, not even when a refresh fails (the variable is unset then)."))
 	return cmd
 }
 
 func runHook(d *Deps, o *HookOptions) error {
-	if !hooks.Supported(o.Shell) {
-		return usageErrorf(i18n.T("'{{.Shell}}' is not a shell the hook supports. Use bash, zsh or fish.", map[string]any{"Shell": safetext.Quote(o.Shell)}))
+	sh, err := shell.Canonical(o.Shell)
+	if err != nil {
+		return unknownShell(o.Shell)
+	}
+	if !hooks.Supported(sh) {
+		return usageErrorf(i18n.T("There is no hook for {{.Shell}}. The hook supports bash, zsh and fish; in another shell, use env in its profile.", map[string]any{"Shell": sh}))
 	}
 	if err := checkName(o.Name); err != nil {
 		return err
+	}
+	if !hooks.Settable(sh, o.Name) {
+		return usageErrorf(i18n.T("The hook cannot set '{{.Name}}': {{.Shell}} keeps that variable for itself, or the hook uses it. Choose another --name.", map[string]any{"Name": o.Name, "Shell": sh}))
 	}
 	if err := o.check(); err != nil {
 		return err
@@ -72,16 +85,16 @@ func runHook(d *Deps, o *HookOptions) error {
 	if err != nil {
 		return err
 	}
-	s := hooks.Script{Shell: o.Shell, Bin: bin, Name: o.Name, MinValidity: o.MinValidity, NoBearer: o.NoBearer}
+	s := hooks.Script{Shell: sh, Bin: bin, Name: o.Name, MinValidity: o.MinValidity, NoBearer: o.NoBearer, Quiet: o.Quiet}
 	if o.APIKey != "" {
-		if s.KeyFile, err = hookKeyFile(o.APIKey, func(msg string) { warn(d.Stderr, msg) }); err != nil {
+		if s.KeyFile, err = hookKeyFile(o.APIKey, d.warn); err != nil {
 			return err
 		}
+	} else {
+		s.Config = cliconfig.Path()
 	}
-	if o.Shell == "fish" {
-		if s.Stamp, err = stampPath(bin, o.Name); err != nil {
-			return err
-		}
+	if s.Stamp, err = stampPath(bin, o.Name); err != nil {
+		return err
 	}
 	script, err := s.Render()
 	if err != nil {
@@ -110,13 +123,33 @@ func hookKeyFile(flag string, warn func(string)) (string, error) {
 	return source.CheckKeyFile(path, warn)
 }
 
-// stampPath is fish's clock: a file in the user's private directory whose age says how long
-// ago the token was fetched.
+// stampPath is where each shell's stamp goes (with its PID after it): a file in the user's
+// private directory whose age says how long ago the shell fetched its token. Stamps of shells
+// that have ended are removed here, at the start of a new one.
 func stampPath(bin, name string) (string, error) {
 	dir, err := disk.PrivateDir()
 	if err != nil {
 		return "", errors.New(i18n.T("no directory for the hook's stamp file: {{.Error}}", map[string]any{"Error": err.Error()}))
 	}
+	removeEndedStamps(dir)
 	sum := sha256.Sum256([]byte(bin + "\x00" + name + "\x00" + os.Getenv("IBMCLOUD_HOME") + os.Getenv("IBMCLOUD_CONFIG_HOME")))
 	return filepath.Join(dir, "hook-"+hex.EncodeToString(sum[:6])+".stamp"), nil
+}
+
+// removeEndedStamps removes the stamps whose shell (the PID after the name) no longer runs.
+func removeEndedStamps(dir string) {
+	stamps, _ := filepath.Glob(filepath.Join(dir, "hook-*.stamp.*"))
+	for _, f := range stamps {
+		pid, err := strconv.Atoi(f[strings.LastIndexByte(f, '.')+1:])
+		if err != nil || pid <= 0 {
+			continue
+		}
+		p, err := os.FindProcess(pid)
+		if err == nil {
+			err = p.Signal(syscall.Signal(0)) // nil, or EPERM for another user's process: it runs
+		}
+		if err != nil && !errors.Is(err, syscall.EPERM) {
+			_ = os.Remove(f)
+		}
+	}
 }

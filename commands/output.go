@@ -3,6 +3,7 @@ package commands
 import (
 	"io"
 	"os"
+	"strings"
 
 	"github.com/mattn/go-isatty"
 
@@ -49,4 +50,9 @@ func Failed(w io.Writer, message string) {
 // warn prints a non-fatal problem on w in the CLI's warning colour.
 func warn(w io.Writer, message string) {
 	_, _ = io.WriteString(w, paint(w, warningStyle, message)+"\n")
+}
+
+// oneLine prints message on one line, marked as kp-token's: how the shell hook's runs report.
+func oneLine(w io.Writer, message string) {
+	_, _ = io.WriteString(w, Namespace+": "+strings.Join(strings.Fields(message), " ")+"\n")
 }

@@ -82,5 +82,5 @@ func Execute(d *Deps, args []string) int {
 	if err == nil {
 		return 0
 	}
-	return report(d.Stderr, cmd, err)
+	return report(d, cmd, err)
 }

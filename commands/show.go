@@ -17,15 +17,16 @@ import (
 // ShowOptions are the inputs of `kp-token show`.
 type ShowOptions struct {
 	Output string
-	TokenFlags
+	APIKey string
 }
 
-// NewCmdShow builds `show`: who the session is and how long its token has left.
+// NewCmdShow builds `show`: who the session is and how long its token has left. It only looks:
+// no refresh, no network call, no write, so it also shows whose an expired session was.
 func NewCmdShow(d *Deps) *cobra.Command {
 	o := &ShowOptions{}
 	cmd := &cobra.Command{
 		Use:     "show",
-		Short:   i18n.T("Show who the session is and how long its token is valid."),
+		Short:   i18n.T("Show who the session is and how long its token is valid, without refreshing it."),
 		Example: "  ibmcloud kp-token show\n  ibmcloud kp-token show --output json",
 		Args:    noArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
@@ -34,7 +35,7 @@ func NewCmdShow(d *Deps) *cobra.Command {
 	}
 	fs := cmd.Flags()
 	registerOutput(fs, &o.Output)
-	o.TokenFlags.register(fs)
+	registerAPIKey(fs, &o.APIKey, i18n.T("Show the token cached for this API key instead of the login session: @FILE reads it from a file, @- from standard input. The default is $IBMCLOUD_API_KEY."), "KEY")
 	return cmd
 }
 
@@ -57,7 +58,8 @@ type SessionJSON struct {
 	AccountID        string `json:"account_id"`
 	IssuedAt         int64  `json:"issued_at"`
 	ExpiresAt        int64  `json:"expires_at"`
-	ExpiresIn        int64  `json:"expires_in"`
+	ExpiresIn        int64  `json:"expires_in"` // negative once expired
+	Expired          bool   `json:"expired"`
 	RefreshTokenHeld bool   `json:"refresh_token_held"`
 	IAMEndpoint      string `json:"iam_endpoint"`
 	IAMEndpointType  string `json:"iam_endpoint_type"`
@@ -77,6 +79,7 @@ func describeSession(t token.Token, info source.Info, now time.Time) SessionJSON
 		TokenSource: info.Source, SubjectType: kind, Subject: c.Subject, Name: c.Fullname, Email: c.UserEmail,
 		IAMID: c.IAMID, AccountID: c.Accounts.AccountID,
 		IssuedAt: c.IssueAt.Unix(), ExpiresAt: t.Expiry.Unix(), ExpiresIn: int64(t.Expiry.Sub(now) / time.Second),
+		Expired:          !t.ValidFor(0, now),
 		RefreshTokenHeld: info.RefreshToken, IAMEndpoint: info.Endpoint, IAMEndpointType: info.EndpointSource,
 		Region: info.Region,
 	}
@@ -87,15 +90,19 @@ func runShow(d *Deps, o *ShowOptions) error {
 	if err != nil {
 		return err
 	}
-	t, src, err := o.token(d)
+	src, err := d.open(source.Request{APIKey: o.APIKey})
 	if err != nil {
 		return err
 	}
-	now := time.Now()
+	t, err := src.Token(source.Options{Peek: true})
+	if err != nil {
+		return err
+	}
 	info, err := src.Describe()
 	if err != nil {
 		return err
 	}
+	now := time.Now()
 	s := describeSession(t, info, now)
 	if asJSON {
 		b, err := json.MarshalIndent(s, "", "  ")
@@ -103,9 +110,16 @@ func runShow(d *Deps, o *ShowOptions) error {
 			return err
 		}
 		_, err = fmt.Fprintln(d.Stdout, string(b))
-		return err
+	} else {
+		err = writeSession(d.Stdout, s, t, now)
 	}
-	return writeSession(d.Stdout, s, t, now)
+	if err == nil && s.Expired {
+		// Shown, and said: a script can test show's status for a session that needs a login.
+		warn(d.Stderr, i18n.T("The token expired at {{.Time}}. Run any command to refresh it, or log in again by running 'ibmcloud login'.",
+			map[string]any{"Time": stamp(t.Expiry)}))
+		return &statusError{code: 1}
+	}
+	return err
 }
 
 func writeSession(w io.Writer, s SessionJSON, t token.Token, now time.Time) error {
@@ -165,12 +179,12 @@ func writeSession(w io.Writer, s SessionJSON, t token.Token, now time.Time) erro
 	return err
 }
 
-// stamp is a time in the user's zone and in UTC.
+// stamp is a time in the user's zone, which it names.
 func stamp(t time.Time) string {
 	if t.IsZero() {
 		return "-"
 	}
-	return t.Local().Format("2006-01-02 15:04:05 MST") + " (" + t.UTC().Format("2006-01-02 15:04:05 UTC") + ")"
+	return t.Local().Format("2006-01-02 15:04:05 MST")
 }
 
 func timeLeft(d time.Duration) string {

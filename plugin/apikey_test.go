@@ -338,7 +338,15 @@ func TestAPIKeyWithShowAndHook(t *testing.T) {
 	h := keyHome(t)
 	keyFile := filepath.Join(h.home, "key")
 	require.NoError(t, os.WriteFile(keyFile, []byte(goodKey), 0o600))
-	r := h.run("show", "--output", "json", "--apikey", "@"+keyFile)
+	r := h.run("show", "--apikey", "@"+keyFile)
+	assert.Equal(t, 1, r.code)
+	assert.Empty(t, r.stdout)
+	assert.Contains(t, r.stderr, "No token for this API key is cached, and show makes no call to IAM")
+	assert.Equal(t, 0, h.iam.Calls())
+
+	r = h.run("print", "--apikey", "@"+keyFile)
+	require.Equal(t, 0, r.code, r.stderr)
+	r = h.run("show", "--output", "json", "--apikey", "@"+keyFile)
 	require.Equal(t, 0, r.code, r.stderr)
 	var got map[string]any
 	require.NoError(t, json.Unmarshal([]byte(r.stdout), &got))

@@ -54,6 +54,37 @@ func TestPrint(t *testing.T) {
 	assert.Equal(t, "Bearer "+s.iam.LastIssued()+"\n", r.stdout)
 }
 
+// show only looks: on an expired session it still says whose it was and when it expired,
+// makes no call, writes nothing, and exits 1.
+func TestShowAnExpiredSession(t *testing.T) {
+	t.Parallel()
+	expired := time.Now().Add(-3 * time.Hour).Truncate(time.Second)
+	jwt := iamtest.JWT(iamtest.Claims{IssuedAt: expired.Add(-time.Hour), ExpiresAt: expired, Email: "jane.doe@example.com"})
+	s := newSession(t, "Bearer "+jwt, "secret-refresh-token")
+	before, err := os.ReadFile(s.config)
+	require.NoError(t, err)
+
+	r := s.run("show")
+	assert.Equal(t, 1, r.code)
+	for _, want := range []string{"jane.doe@example.com", "Expires at ", expired.Local().Format("2006-01-02 15:04:05 MST"), "Time left ", "expired"} {
+		assert.Contains(t, r.stdout, want)
+	}
+	assert.Contains(t, r.stderr, "The token expired at "+expired.Local().Format("2006-01-02 15:04:05 MST"))
+	assert.NotContains(t, r.stderr, "FAILED")
+
+	r = s.run("show", "--output", "json")
+	assert.Equal(t, 1, r.code)
+	var got map[string]any
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &got))
+	assert.Equal(t, true, got["expired"])
+	assert.Less(t, got["expires_in"].(float64), float64(-3*3600+60))
+
+	assert.Equal(t, 0, s.iam.Calls(), "no refresh")
+	after, err := os.ReadFile(s.config)
+	require.NoError(t, err)
+	assert.Equal(t, before, after, "nothing written")
+}
+
 func TestShow(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -76,11 +107,12 @@ func TestShow(t *testing.T) {
 			r := s.run("show")
 			require.Equal(t, 0, r.code, r.stderr)
 			for _, want := range append(tc.human, "IAM ID ", tc.claims.IAMID, "Account ID ", "0123456789abcdef0123456789abcdef",
-				"Issued at ", issued.UTC().Format("2006-01-02 15:04:05 UTC"), "Expires at ", "Time left ", "49 minutes",
+				"Issued at ", issued.Local().Format("2006-01-02 15:04:05 MST"), "Expires at ", "Time left ", "49 minutes",
 				"Refresh token ", "yes", "Token source ", "login session", "IAM endpoint ", s.iam.URL+" (from IAM_ENDPOINT)", "Region ", "us-south") {
 				assert.Contains(t, r.stdout, want)
 			}
 			assert.NotContains(t, r.stdout, "\x1b[", "no colour when stdout is not a terminal")
+			assert.Equal(t, 1, strings.Count(r.stdout, issued.Local().Format("15:04:05")), "each time once, in local time:\n%s", r.stdout)
 
 			r = s.run("show", "--output", "json")
 			require.Equal(t, 0, r.code, r.stderr)
@@ -101,7 +133,8 @@ func TestShow(t *testing.T) {
 				assert.IsType(t, "", got[k])
 			}
 			assert.Equal(t, "session", got["token_source"])
-			assert.Len(t, got, 14)
+			assert.Equal(t, false, got["expired"])
+			assert.Len(t, got, 15)
 
 			for _, out := range []string{r.stdout, s.run("show").stdout} {
 				assert.NotContains(t, out, strings.Split(jwt, ".")[1], "no token")

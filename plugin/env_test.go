@@ -92,7 +92,8 @@ func TestEnvRefreshOnDemand(t *testing.T) {
 func TestEnvFailures(t *testing.T) {
 	t.Parallel()
 	valid := "Bearer " + iamtest.Valid(time.Hour)
-	expiring := "Bearer " + iamtest.Valid(time.Minute)
+	// Expired: a token still valid is handed out when its refresh fails (TestAValidToken…).
+	expiring := "Bearer " + iamtest.Valid(-time.Minute)
 	for _, tc := range []struct {
 		name    string
 		access  string
@@ -135,7 +136,7 @@ func TestEnvFailures(t *testing.T) {
 		{name: "extra argument", access: valid, args: []string{"env", "extra"}, want: "Incorrect Usage: 'extra' is not an argument this command takes."},
 		{name: "unknown command", access: valid, args: []string{"token"}, want: "Incorrect Usage: 'token' is not a kp-token command."},
 		{name: "unset with refresh", access: valid, args: []string{"env", "--unset", "--refresh"}, want: "Incorrect Usage: --unset and --refresh cannot be used together."},
-		{name: "unknown shell", access: valid, args: []string{"env", "--shell", "nu"}, want: "'nu' is not a shell env knows"},
+		{name: "unknown shell", access: valid, args: []string{"env", "--shell", "nu"}, want: "'nu' is not a shell kp-token knows"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -293,7 +294,7 @@ func TestAFieldTheSDKCannotDecode(t *testing.T) {
 		code   int
 	}{
 		{"valid token", "Bearer " + iamtest.Valid(time.Hour), 0},
-		{"expiring token", "Bearer " + iamtest.Valid(time.Minute), 1},
+		{"expired token", "Bearer " + iamtest.Valid(-time.Minute), 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newSession(t, tc.access, "secret-refresh-token", func(c map[string]any) { c["HTTPTimeout"] = "soon" })

@@ -230,7 +230,7 @@ func TestSingleFlightWithoutALockFileBesideTheConfig(t *testing.T) {
 
 func TestShellsQueuedBehindAFailedRefreshDoNotCallIAMAgain(t *testing.T) {
 	t.Parallel()
-	s := newSession(t, "Bearer "+iamtest.Valid(time.Minute), "secret-refresh-token",
+	s := newSession(t, "Bearer "+iamtest.Valid(-time.Minute), "secret-refresh-token",
 		func(c map[string]any) { c["HTTPTimeout"] = 10 })
 	// A slow failing IAM keeps the holder at work (4 tries, about 3.75 s, inside the 10 s
 	// bound) until every shell of a slowly starting batch has queued: one that started only

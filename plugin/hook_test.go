@@ -105,9 +105,10 @@ func awaitRefresh(t *testing.T, s *home, ts *tmuxShell) string {
 	return s.iam.LastIssued()
 }
 
-// The hook in real interactive shells: the token is exported at once, a fresh token starts
-// no process at the prompt, a token due for refresh is replaced at the next prompt, and a
-// failing refresh leaves a usable shell with the variable unset and one warning.
+// The hook in real interactive shells: the token is exported at once; a fresh token starts no
+// process at the prompt; a command typed at a prompt drawn before the token fell due runs with a
+// fresh one (bash too, through its DEBUG trap); a refresh that fails while the token is still
+// valid keeps it, says so on one line, once, and tries again only after a minute.
 func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -118,8 +119,8 @@ func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 		name     string
 		bearer   bool
 	}{
-		{"bash", []string{"bash", "--norc", "--noprofile", "-i"}, `PROMPT_COMMAND='echo p >> %s'`, nil, "ACCESS_TOKEN", true},
-		{"zsh", []string{"zsh", "-f", "-i"}, `precmd() { echo p >> %s }`, []string{"--name", "KP_TOKEN", "--no-bearer"}, "KP_TOKEN", false},
+		{"bash", []string{"bash", "--norc", "--noprofile", "-i"}, `PROMPT_COMMAND='echo p >> %s'`, []string{"--name", "out"}, "out", true},
+		{"zsh", []string{"zsh", "-f", "-i"}, `precmd() { echo p >> %s }`, []string{"--name", "st", "--no-bearer"}, "st", false},
 		{"fish", []string{"fish", "--no-config", "-i"}, `function user_prompt --on-event fish_prompt; echo p >> %s; end`, nil, "ACCESS_TOKEN", true},
 	} {
 		t.Run(tc.shell, func(t *testing.T) {
@@ -135,9 +136,7 @@ func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 			hook, err := os.ReadFile(hookFile)
 			require.NoError(t, err)
 			assert.Contains(t, string(hook), "--timeout 5s", "a refresh from a prompt is bounded short")
-			if tc.shell == "fish" {
-				assert.Contains(t, string(hook), ".$fish_pid", "one stamp per fish shell")
-			}
+			assert.Equal(t, 1, strings.Count(string(hook), "#"), "one comment line for the user")
 			// The hook calls the binary it was printed by; count its runs through a wrapper.
 			count := filepath.Join(dir, "runs")
 			require.NoError(t, os.Rename(bin, bin+".real"))
@@ -169,25 +168,30 @@ func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 
 			t.Logf("shell started and %d fresh prompts shown in %v", 10, time.Since(minted).Round(time.Millisecond))
 			require.Less(t, time.Since(minted), firstDue, "the fresh-token checks ran before the token was due")
+			// The prompt was drawn while the token was fresh; the command typed now, after it
+			// fell due, must see a fresh one.
 			time.Sleep(time.Until(minted.Add(firstDue + 1500*time.Millisecond)))
-			ts.typeLine("true")
+			got := ts.value(dir, tc.name)
 			fresh := awaitRefresh(t, s, ts)
 			refreshed := time.Now()
-			assert.Equal(t, want(fresh), ts.value(dir, tc.name), "replaced at the next prompt")
+			assert.Equal(t, want(fresh), got, "the command typed after the token fell due ran with a fresh one")
 			assert.Equal(t, 2, runs())
 			require.Less(t, time.Since(refreshed), mintedDue-time.Second, "the check ran before the new token was due")
 
-			// IAM fails: the token is removed, not left to go stale, and the shell goes on.
+			// IAM fails while the token is still valid: it is kept, one line says so, and the
+			// hook tries again only after a minute.
 			s.iam.SetHandler(func(w http.ResponseWriter, _ *http.Request) { iamtest.Error(w, 500, "BXNIM9999E", "down") })
 			time.Sleep(time.Until(refreshed.Add(mintedDue + 1100*time.Millisecond)))
-			ts.typeLine("true")
+			assert.Equal(t, want(fresh), ts.value(dir, tc.name), "kept: still valid")
 			require.Eventually(t, func() bool { return runs() == 3 }, 20*time.Second, 20*time.Millisecond, ts.screen())
-			assert.Equal(t, "", ts.value(dir, tc.name), "unset rather than stale")
-			ts.typeLine("true")
-			assert.Equal(t, "", ts.value(dir, tc.name))
+			for i := 0; i < 3; i++ {
+				ts.typeLine("true")
+			}
+			assert.Equal(t, want(fresh), ts.value(dir, tc.name))
 			screen := ts.screen()
-			assert.Equal(t, 1, strings.Count(screen, "FAILED"), "one warning:\n%s", screen)
-			assert.Contains(t, screen, "Try again later")
+			assert.Equal(t, 1, strings.Count(screen, "kp-token: "), "one line:\n%s", screen)
+			assert.Contains(t, screen, "kp-token: WARNING: The access token was not refreshed")
+			assert.NotContains(t, screen, "FAILED")
 			assert.Equal(t, 3, runs(), "after a failure it waits a minute before trying again")
 			b, err := os.ReadFile(userRuns)
 			require.NoError(t, err)
@@ -224,4 +228,148 @@ func TestHookTwoFishShellsEachRefresh(t *testing.T) {
 	b.typeLine("true")
 	assert.Equal(t, "Bearer "+fresh, b.value(dir, "ACCESS_TOKEN"), "the second shell refreshes too")
 	assert.Equal(t, 1, s.iam.Calls(), "from the session the first shell refreshed, without a call")
+}
+
+// A logged-out shell with the hook says so on one line, once (nothing with --quiet), never the
+// help; and a login made meanwhile is picked up by the next command, without waiting for the
+// minute's retry.
+func TestHookQuietWhenLoggedOutAndQuickAfterALogin(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		shell string
+		argv  []string
+		quiet bool
+	}{
+		{"bash", []string{"bash", "--norc", "--noprofile", "-i"}, false},
+		{"zsh", []string{"zsh", "-f", "-i"}, true},
+		{"fish", []string{"fish", "--no-config", "-i"}, false},
+	} {
+		t.Run(tc.shell, func(t *testing.T) {
+			t.Parallel()
+			shelltest.Tool(t, tc.shell)
+			s := newSession(t, "", "")
+			dir := t.TempDir()
+			args := []string{tc.shell}
+			if tc.quiet {
+				args = append(args, "--quiet")
+			}
+			_, hookFile := writeHook(t, s, dir, args...)
+			ts := startTmux(t, append(s.env, "TERM=xterm-256color", "PS1=$ ", "SHELL="+tc.shell, "HISTFILE=/dev/null"), tc.argv...)
+			ts.typeLine("source " + hookFile)
+			for i := 0; i < 3; i++ {
+				ts.typeLine("true")
+			}
+			assert.Equal(t, "", ts.value(dir, "ACCESS_TOKEN"))
+			screen := ts.screen()
+			if tc.quiet {
+				assert.NotContains(t, screen, "kp-token", "--quiet:\n%s", screen)
+			} else {
+				assert.Equal(t, 1, strings.Count(screen, "kp-token: You are not logged in."), "one line:\n%s", screen)
+			}
+			assert.NotContains(t, screen, "FAILED")
+			assert.NotContains(t, screen, "USAGE:")
+
+			// `ibmcloud login` in another terminal writes config.json, a second later (fish
+			// tells file times to the second).
+			time.Sleep(1100 * time.Millisecond)
+			jwt := iamtest.Valid(time.Hour)
+			_, err := iamtest.WriteConfig(s.home, iamtest.Config("Bearer "+jwt, "secret-refresh-token", "https://iam.cloud.ibm.com"))
+			require.NoError(t, err)
+			assert.Equal(t, "Bearer "+jwt, ts.value(dir, "ACCESS_TOKEN"), "the next command has the new session's token")
+		})
+	}
+}
+
+// bash before each command, without changing what the user's commands see: $?, $_ and
+// PIPESTATUS, and a DEBUG trap the user already had, which still runs (the hook takes the
+// trap at the first prompt, where bash lets it see the user's). With bash-preexec loaded, the
+// hook joins its function arrays instead of taking the DEBUG trap and PROMPT_COMMAND.
+func TestHookBashKeepsWhatCommandsSee(t *testing.T) {
+	t.Parallel()
+	sh := shelltest.Require(t, shelltest.All[0])
+	s := newSession(t, "Bearer "+iamtest.Valid(time.Hour), "secret-refresh-token")
+	dir := t.TempDir()
+	_, hookFile := writeHook(t, s, dir, "bash")
+	// An interactive bash reading its commands from standard input: prompts, PROMPT_COMMAND
+	// and DEBUG traps as at a terminal.
+	run := func(script string) string {
+		cmd := exec.Command(sh.Argv[0], append(sh.Argv[1:], "-i")...)
+		cmd.Env, cmd.Dir, cmd.Stdin = s.env, s.home, strings.NewReader(script)
+		out, err := cmd.Output()
+		require.NoError(t, err, "%s", out)
+		return string(out)
+	}
+	trapFile := filepath.Join(dir, "trap")
+	out := run(`trap 'echo user-trap >> ` + trapFile + `' DEBUG
+source ` + hookFile + `
+true
+false | true; echo "pipestatus=${PIPESTATUS[*]}"
+(exit 3); echo "status=$?"
+trap -p DEBUG
+`)
+	assert.Contains(t, out, "pipestatus=1 0\n")
+	assert.Contains(t, out, "status=3\n")
+	assert.Contains(t, out, `trap -- '__kp_token_debug "$_"; echo user-trap >> `+trapFile+`' DEBUG`)
+	b, err := os.ReadFile(trapFile)
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, strings.Count(string(b), "user-trap"), 4, "the user's trap still runs")
+
+	out = run(`source ` + hookFile + `
+true
+echo hello world; echo "last=$_"
+source ` + hookFile + `
+true
+trap -p DEBUG; declare -p PROMPT_COMMAND
+`)
+	assert.Contains(t, out, "last=world\n")
+	assert.Equal(t, 1, strings.Count(out, "__kp_token_debug"), "sourced twice, installed once:\n%s", out)
+	assert.Contains(t, out, `declare -- PROMPT_COMMAND="__kp_token_precmd"`, "the one-time install step is gone")
+
+	// bash-preexec's variables, as it leaves them once loaded.
+	out = run(`bash_preexec_imported=defined; preexec_functions=(); precmd_functions=(); PROMPT_COMMAND=mine
+source ` + hookFile + `
+echo "preexec=${preexec_functions[*]} precmd=${precmd_functions[*]} prompt=$PROMPT_COMMAND"; trap -p DEBUG
+`)
+	assert.Contains(t, out, "preexec=__kp_token_preexec precmd=__kp_token_precmd prompt=mine\n")
+	assert.NotContains(t, out, "trap --")
+}
+
+// Every name the hook accepts works, its own variables' names included; a name the shell keeps
+// for itself is refused with a message.
+func TestHookNames(t *testing.T) {
+	t.Parallel()
+	jwt := iamtest.Valid(time.Hour)
+	s := newSession(t, "Bearer "+jwt, "secret-refresh-token")
+	for _, tc := range []struct {
+		sh   shelltest.Shell
+		name string
+		show string
+	}{
+		{shelltest.All[0], "out", `printf %s "$out"`},
+		{shelltest.All[0], "status", `printf %s "$status"`},
+		{shelltest.All[2], "st", `printf %s "$st"`},
+		{shelltest.All[2], "out", `printf %s "$out"`},
+		{shelltest.All[7], "out", `printf %s "$out"`},
+	} {
+		sh := shelltest.Require(t, tc.sh)
+		_, hookFile := writeHook(t, s, t.TempDir(), sh.Name, "--name", tc.name)
+		cmd := exec.Command(sh.Argv[0], append(sh.Argv[1:], "-c", "source "+hookFile+"\n"+tc.show)...)
+		cmd.Env, cmd.Dir = s.env, s.home
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s", out)
+		assert.Equal(t, "Bearer "+jwt, string(out), "%s --name %s", sh.Name, tc.name)
+	}
+	for _, tc := range [][]string{{"fish", "status"}, {"zsh", "status"}, {"bash", "BASHPID"}, {"bash", "__kp_token_next"}} {
+		r := s.run("hook", tc[0], "--name", tc[1])
+		assert.Equal(t, 1, r.code)
+		assert.Empty(t, r.stdout)
+		assert.Contains(t, r.stderr, "The hook cannot set '"+tc[1]+"'")
+	}
+	// The same shell names as env: a path, any case.
+	for _, name := range []string{"/bin/bash", "BASH", "/usr/bin/zsh"} {
+		r := s.run("hook", name)
+		assert.Equal(t, 0, r.code, r.stderr)
+	}
+	r := s.run("hook", "nu")
+	assert.Contains(t, r.stderr, "'nu' is not a shell kp-token knows. Use one of: sh, bash")
 }

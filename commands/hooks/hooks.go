@@ -5,22 +5,31 @@
 // What the scripts do, and why (the scripts themselves carry one comment line, since they are
 // printed into every user's shell):
 //
-//   - Each refresh runs this very binary, not `ibmcloud`, so it skips the CLI's start-up, with
-//     `env --with-expiry` so the shell learns when to refresh next, and `--timeout` so a dead
-//     IAM cannot hold a prompt for long.
+//   - Each refresh runs this very binary, not `ibmcloud`, so it skips the CLI's start-up, as
+//     `env --with-expiry --hook`: the shell learns when to refresh next, messages are one line
+//     each, and `--timeout` keeps a dead IAM from holding a prompt for long.
 //   - While the token is fresh no process is started: the shell compares its own clock with
 //     NAME_EXPIRES_AT minus the minimum validity. bash >= 4.2 reads the clock from
 //     $EPOCHSECONDS or printf '%(%s)T' (bash 3.2 runs one `date` per prompt); zsh from
-//     zsh/datetime's EPOCHSECONDS; fish has no clock builtin, so the age of a stamp file
-//     written at each refresh (`path mtime`, fish >= 3.5) tells the time (older fish runs one
-//     `date` per prompt). Each fish shell has its own stamp: its clock starts at its own
-//     refresh.
-//   - bash checks before each prompt (PROMPT_COMMAND, kept as a string or an array as the user
-//     has it); zsh and fish before each prompt and each command (precmd and preexec hooks,
-//     fish_prompt and fish_preexec events).
-//   - A failed refresh never leaves a stale token behind: the variables are unset, the failure
-//     is shown once, and the refresh is tried again each minute, quietly.
-//   - The exit status the user's next prompt sees is the one their command left.
+//     zsh/datetime's EPOCHSECONDS; fish has no clock builtin, so the age of the shell's stamp
+//     file (`path mtime`, fish >= 3.5) tells the time (older fish runs one `date` per prompt).
+//   - Each shell writes its own stamp file (in the user's private directory, named for the
+//     shell's PID) at each refresh, with a redirection rather than a process. config.json newer
+//     than the stamp means a login or logout since: the next prompt or command picks the new
+//     session up at once (bash and zsh `[[ -nt ]]`; fish `path mtime`, which counts whole
+//     seconds, so a login in the second of a refresh waits for the next). `kp-token hook` removes
+//     the stamps of shells that have ended; zsh and fish remove their own on exit.
+//   - Checks run before each prompt and before each command: bash through PROMPT_COMMAND (kept
+//     as a string or an array, as the user has it) and a DEBUG trap composed with one the user
+//     already has, or through bash-preexec's precmd_functions and preexec_functions when it is
+//     loaded (starship and atuin use it); zsh through precmd and preexec hooks; fish through
+//     fish_prompt and fish_preexec events. bash keeps $? and PIPESTATUS around a DEBUG trap; the
+//     trap passes "$_" as its last argument, which keeps $_.
+//   - A token that is handed out although its refresh failed (env warns, and exits 0 while the
+//     token lives) is kept, and the refresh is tried again in a minute or when it expires,
+//     quietly. A failure without a valid token unsets the variables: never a stale token. Each
+//     failure is shown once, on one line, until a refresh works again; with --quiet never.
+//   - The hook's own variables all start with __kp_token, a prefix --name may not use.
 package hooks
 
 import (
@@ -64,7 +73,37 @@ type Script struct {
 	MinValidity time.Duration
 	NoBearer    bool
 	KeyFile     string // --apikey @KeyFile: an absolute path, or "" for the session or $IBMCLOUD_API_KEY
-	Stamp       string // fish: the stamp file's path, without the per-shell suffix
+	Config      string // the config.json whose change means a new login; "" with an API key
+	Stamp       string // the stamp file's path, without the per-shell suffix
+	Quiet       bool   // no messages at all
+}
+
+// Prefix starts every variable and function of the hooks' own.
+const Prefix = "__kp_token"
+
+// reserved are, per shell, variables the shell keeps for itself (read-only or special), which
+// a hook could not set.
+var reserved = map[string][]string{
+	"bash": {"BASHOPTS", "BASHPID", "BASH_ARGC", "BASH_ARGV", "BASH_LINENO", "BASH_SOURCE", "BASH_VERSINFO",
+		"EUID", "FUNCNAME", "GROUPS", "PIPESTATUS", "PPID", "SHELLOPTS", "UID"},
+	"zsh": {"ARGC", "EGID", "EPOCHREALTIME", "EPOCHSECONDS", "ERRNO", "EUID", "GID", "HISTCMD", "LINENO",
+		"PPID", "RANDOM", "SECONDS", "TTYIDLE", "UID", "ZSH_SUBSHELL", "argv", "pipestatus", "status"},
+	"fish": {"CMD_DURATION", "FISH_VERSION", "PWD", "SHLVL", "_", "argv", "fish_kill_signal", "fish_pid",
+		"history", "hostname", "last_pid", "pipestatus", "status", "status_generation", "umask", "version"},
+}
+
+// Settable reports whether the hook for sh can set name (and NAME_EXPIRES_AT): not one of the
+// hook's own variables, and not one the shell keeps for itself.
+func Settable(sh, name string) bool {
+	if strings.HasPrefix(name, Prefix) {
+		return false
+	}
+	for _, r := range reserved[sh] {
+		if r == name || r == name+"_EXPIRES_AT" {
+			return false
+		}
+	}
+	return true
 }
 
 // Render writes the hook.
@@ -89,12 +128,13 @@ func (s Script) Render() (string, error) {
 	if s.KeyFile != "" {
 		flags = append(flags, "--apikey", quote("@"+s.KeyFile))
 	}
-	bin, stamp := quote(s.Bin), ""
-	if s.Stamp != "" {
-		stamp = quote(s.Stamp)
-	}
+	bin, stamp, config := quote(s.Bin), quote(s.Stamp), quote(s.Config)
 	if err != nil {
 		return "", err
+	}
+	quiet := "0"
+	if s.Quiet {
+		quiet = "1"
 	}
 	return strings.NewReplacer(
 		"__BIN__", bin,
@@ -103,5 +143,7 @@ func (s Script) Render() (string, error) {
 		"__FLAGS__", strings.Join(flags, " "),
 		"__TIMEOUT__", strconv.Itoa(int(Timeout.Seconds())),
 		"__STAMP__", stamp,
+		"__CONFIG__", config,
+		"__QUIET__", quiet,
 	).Replace(string(b)), nil
 }

@@ -18,6 +18,17 @@ const (
 	GrantAPIKey                        // an API key
 )
 
+// BoundBy is what set the limit of a run, so that a timeout says what to change.
+type BoundBy int
+
+// What can set the limit.
+const (
+	BySetting    BoundBy = iota // the CLI's HTTP timeout, or the 30 s default
+	ByFlag                      // --timeout
+	ByHook                      // the shell hook's limit for one refresh
+	ByValidToken                // the token at hand is still valid: it is not waited on for long
+)
+
 // Kind names a way IAM failed to issue a token; each has its own message and advice.
 type Kind int
 
@@ -39,6 +50,7 @@ type Error struct {
 	Grant    Grant
 	Endpoint string
 	Bound    time.Duration
+	BoundBy  BoundBy
 	Expiry   time.Time // of the token IAM issued (AnswerExpired)
 	Status   int
 	Code     string // IAM's errorCode, such as BXNIM0408E
@@ -69,8 +81,16 @@ func (e *Error) Error() string {
 		return T("Cannot reach IAM at '{{.Endpoint}}': {{.Error}}. Check your network connection and try again.",
 			map[string]any{"Endpoint": e.Endpoint, "Error": safetext.Clean(errText(e.Err))})
 	case Timeout:
-		return T("IAM at '{{.Endpoint}}' did not answer within {{.Bound}}. Try again later, or raise the limit with 'ibmcloud config --http-timeout SECONDS'.",
-			map[string]any{"Endpoint": e.Endpoint, "Bound": e.Bound.String()})
+		args := map[string]any{"Endpoint": e.Endpoint, "Bound": e.Bound.String()}
+		switch e.BoundBy {
+		case ByFlag:
+			return T("IAM at '{{.Endpoint}}' did not answer within {{.Bound}}, the limit --timeout set. Try again later.", args)
+		case ByHook:
+			return T("IAM at '{{.Endpoint}}' did not answer within {{.Bound}}, the shell hook's limit for one refresh. The hook tries again in a minute.", args)
+		case ByValidToken:
+			return T("IAM at '{{.Endpoint}}' did not answer within {{.Bound}}, as long as a refresh may hold up a token that is still valid. Try again later.", args)
+		}
+		return T("IAM at '{{.Endpoint}}' did not answer within {{.Bound}}. Try again later, or raise the limit with 'ibmcloud config --http-timeout SECONDS'.", args)
 	case BadAnswer:
 		return T("IAM at '{{.Endpoint}}' did not answer with a usable access token. Try again later.",
 			map[string]any{"Endpoint": e.Endpoint})

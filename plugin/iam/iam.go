@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/authentication"
@@ -26,8 +27,10 @@ const DefaultEndpoint = "https://iam.cloud.ibm.com"
 // Client asks one IAM endpoint for tokens.
 type Client struct {
 	Endpoint string
-	// Bound is the limit the run's deadline came from; messages name it.
-	Bound time.Duration
+	// Bound is the limit the run's deadline came from, and BoundBy what set it; messages name
+	// both.
+	Bound   time.Duration
+	BoundBy BoundBy
 	// Trace is the CLI's trace setting ("true" for stderr, or a file's path); requests and
 	// answers are traced with every token and key hidden (trace.go).
 	Trace string
@@ -122,8 +125,8 @@ func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastR
 
 // classify turns what the SDK's IAM client returned into one of our kinds. The SDK decodes
 // IAM's error JSON into typed errors for the codes it knows and ServerError for the rest.
-func (c *Client) classify(g Grant, err error) *Error {
-	e := &Error{Grant: g, Endpoint: c.Endpoint, Bound: c.Bound}
+func (c *Client) classify(g Grant, err error, secret string) *Error {
+	e := &Error{Grant: g, Endpoint: c.Endpoint, Bound: c.Bound, BoundBy: c.BoundBy}
 	var (
 		invalid  *authentication.InvalidTokenError
 		expired  *authentication.RefreshTokenExpiryError
@@ -137,7 +140,8 @@ func (c *Client) classify(g Grant, err error) *Error {
 	case errors.As(err, &invalid), errors.As(err, &expired), errors.As(err, &inactive), errors.As(err, &external):
 		e.Kind = Ended
 	case errors.As(err, &server):
-		e.Status, e.Code, e.Message = server.StatusCode, server.ErrorCode, server.Description
+		// IAM's words go into messages and failure notes: never with the secret sent in them.
+		e.Status, e.Code, e.Message = server.StatusCode, hide(server.ErrorCode, secret), hide(server.Description, secret)
 		e.Kind = byStatus(server.StatusCode)
 	case errors.As(err, &resp):
 		e.Status = resp.StatusCode
@@ -181,4 +185,12 @@ func innermost(err error) error {
 		}
 		err = next
 	}
+}
+
+// hide replaces secret wherever it appears in s.
+func hide(s, secret string) string {
+	if secret == "" {
+		return s
+	}
+	return strings.ReplaceAll(s, secret, hidden)
 }

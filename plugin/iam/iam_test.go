@@ -390,3 +390,24 @@ func TestTraceHidesSecrets(t *testing.T) {
 		assert.NotContains(t, traced, strings.Split(jwt, ".")[1])
 	}
 }
+
+// IAM's error text goes into messages and failure notes: the secret sent never does, even
+// when IAM repeats it.
+func TestIAMsWordsNeverCarryTheSecret(t *testing.T) {
+	t.Parallel()
+	srv := iamtest.NewServer()
+	defer srv.Close()
+	srv.SetHandler(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		iamtest.Error(w, 400, "BXNIM0415E", "Provided API key could not be found: "+r.PostForm.Get("apikey")+r.PostForm.Get("refresh_token"))
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	c := &iam.Client{Endpoint: srv.URL, Bound: 5 * time.Second}
+	_, err := c.APIKey(ctx, "SecretKey0123456789")
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "SecretKey0123456789")
+	_, _, err = c.Refresh(ctx, "secret-refresh-token-0123")
+	require.Error(t, err)
+	assert.NotContains(t, err.Error(), "secret-refresh-token-0123")
+}

@@ -32,7 +32,7 @@ func (c *Client) call(ctx context.Context, g Grant, req *authentication.TokenReq
 	for attempt := 1; ; attempt++ {
 		remaining := time.Until(deadline(ctx))
 		if remaining <= 0 {
-			return nil, &Error{Kind: Timeout, Grant: g, Endpoint: c.Endpoint, Bound: c.Bound}
+			return nil, &Error{Kind: Timeout, Grant: g, Endpoint: c.Endpoint, Bound: c.Bound, BoundBy: c.BoundBy}
 		}
 		client := iam.NewClient(iam.DefaultConfig(c.Endpoint), &rest.Client{
 			HTTPClient:    &http.Client{Timeout: remaining, Transport: rec, CheckRedirect: noRedirects},
@@ -42,7 +42,7 @@ func (c *Client) call(ctx context.Context, g Grant, req *authentication.TokenReq
 		if err == nil {
 			return answer, nil
 		}
-		e := c.classify(g, err)
+		e := c.classify(g, err, secret)
 		if attempt == maxAttempts || !retryable(e, err) {
 			return nil, e
 		}

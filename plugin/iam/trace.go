@@ -1,6 +1,8 @@
 package iam
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -67,8 +69,46 @@ func (t *tracer) RoundTrip(req *http.Request) (*http.Response, error) {
 		// the error for the client to classify.
 		dump = []byte(resp.Status + "\n" + dumpErr.Error())
 	}
+	if _, body, ok := bytes.Cut(dump, []byte("\r\n\r\n")); ok {
+		// The secrets of the answer by value, however its JSON spells their names (a
+		// "refresh_\u0074oken" decodes as the refresh token too).
+		t.secrets = append(t.secrets, secretValues(body)...)
+	}
 	t.print(fmt.Sprintf("\n%s [%s] %s %.0fms\n", i18n.T("RESPONSE:"), end.Format(time.RFC3339), i18n.T("Elapsed:"), end.Sub(start).Seconds()*1000), dump)
 	return resp, err
+}
+
+// secretValues are the string values of JSON fields named for a token, key, password or secret,
+// at any depth of a JSON body.
+func secretValues(body []byte) []string {
+	var v any
+	if json.Unmarshal(body, &v) != nil {
+		return nil
+	}
+	var out []string
+	var walk func(key string, v any)
+	walk = func(key string, v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				walk(k, x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(key, x)
+			}
+		case string:
+			k := strings.ToLower(key)
+			for _, word := range []string{"token", "key", "password", "passcode", "secret"} {
+				if strings.Contains(k, word) && len(v) >= 8 { // not "Bearer", a token_type
+					out = append(out, v)
+					break
+				}
+			}
+		}
+	}
+	walk("", v)
+	return out
 }
 
 var printMu sync.Mutex

@@ -70,3 +70,22 @@ func TestTraceFileHoldsNoSecret(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
 }
+
+// A secret is hidden by value too: an answer whose JSON spells a field's name with escapes, in a
+// body of any content type.
+func TestTraceHidesSecretsByValue(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		_, _ = w.Write([]byte(`{"refresh_\u0074oken":"NEWREFRESHSECRET","token_type":"Bearer"}`))
+	}))
+	defer srv.Close()
+	file := filepath.Join(t.TempDir(), "trace.log")
+	req, err := http.NewRequest(http.MethodGet, srv.URL, nil)
+	require.NoError(t, err)
+	resp, err := newTracer(http.DefaultTransport, file).RoundTrip(req)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	b, err := os.ReadFile(file)
+	require.NoError(t, err)
+	assert.NotContains(t, string(b), "NEWREFRESHSECRET")
+}

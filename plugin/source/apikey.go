@@ -42,11 +42,22 @@ func (a *apiKey) Token(o Options) (token.Token, error) {
 	}
 	start := a.clock()
 	file := a.cacheFile()
-	before, hit := readCache(file, o.MinValidity, start)
-	if hit && !o.Force {
+	before, held := readCache(file, start)
+	if held && (o.Peek || !o.Force && before.ValidFor(o.MinValidity, start)) {
 		return before, nil
 	}
-	ctx, cancel, err := a.context()
+	if o.Peek {
+		return token.Token{}, &Error{Kind: NotCached}
+	}
+	t, err := a.exchange(o, file, before, held, start)
+	if err != nil && held {
+		return a.fallback(before, o, err)
+	}
+	return t, err
+}
+
+func (a *apiKey) exchange(o Options, file string, before token.Token, held bool, start time.Time) (token.Token, error) {
+	ctx, cancel, err := a.context(held)
 	if err != nil {
 		return token.Token{}, err
 	}
@@ -68,8 +79,8 @@ func (a *apiKey) Token(o Options) (token.Token, error) {
 	return a.flight(ctx, file, start, func() (token.Token, bool, error) {
 		// Someone exchanged the key while we waited: with --refresh, only a token that was
 		// not there before we waited will do.
-		t, ok := readCache(file, o.MinValidity, a.clock())
-		return t, ok && (!o.Force || t.JWT != before.JWT), nil
+		t, ok := readCache(file, a.clock())
+		return t, ok && t.ValidFor(o.MinValidity, a.clock()) && (!o.Force || t.JWT != before.JWT), nil
 	}, exchange)
 }
 
@@ -82,9 +93,9 @@ func (a *apiKey) cacheFile() string {
 	return filepath.Join(a.cacheDir, hex.EncodeToString(sum[:])+".json")
 }
 
-// readCache returns the cached token when it is there, well formed and valid for longer than
-// minValidity; anything else (no file, a corrupt one) is a miss, to be replaced.
-func readCache(file string, minValidity time.Duration, now time.Time) (token.Token, bool) {
+// readCache returns the cached token when it is there, well formed and not expired; anything
+// else (no file, a corrupt one) is a miss, to be replaced.
+func readCache(file string, now time.Time) (token.Token, bool) {
 	if file == "" {
 		return token.Token{}, false
 	}
@@ -97,7 +108,7 @@ func readCache(file string, minValidity time.Duration, now time.Time) (token.Tok
 		return token.Token{}, false
 	}
 	t, err := token.Parse(c.AccessToken)
-	if err != nil || !t.ValidFor(minValidity, now) {
+	if err != nil || !t.ValidFor(0, now) {
 		return token.Token{}, false
 	}
 	return t, true

@@ -13,13 +13,15 @@ type Kind int
 
 // The kinds of failure.
 const (
-	NotLoggedIn      Kind = iota + 1 // config.json holds no session
-	MalformedToken                   // the stored access token is not a JWT
-	SessionExpired                   // no refresh token, or IAM says it is invalid or expired
-	ConfigUnwritable                 // refreshed tokens could not be saved
-	ConfigChanged                    // config.json changed during the refresh, so it was not saved
-	LockTimeout                      // another process held the refresh lock for too long
-	KeyTimeout                       // the API key could not be read before the deadline
+	NotLoggedIn       Kind = iota + 1 // config.json holds no session
+	MalformedToken                    // the stored access token is not a JWT
+	SessionExpired                    // no refresh token, or IAM says it is invalid or expired
+	ConfigUnwritable                  // refreshed tokens could not be saved
+	ConfigChanged                     // config.json changed during the refresh, so it was not saved
+	LockTimeout                       // another process held the refresh lock for too long
+	KeyTimeout                        // the API key could not be read before the deadline
+	NotCached                         // show: no token for the API key is cached
+	NoPrivateEndpoint                 // the CLI uses private endpoints but names no private IAM endpoint
 )
 
 // Error is a failure to get a token. Its text says what went wrong and what to do; it never
@@ -51,6 +53,10 @@ func (e *Error) Error() string {
 	case LockTimeout:
 		return T("Another process refreshing the token held the lock on '{{.Path}}' for longer than {{.Bound}}. Try again.",
 			map[string]any{"Path": e.Path, "Bound": e.Bound.String()})
+	case NoPrivateEndpoint:
+		return T("The CLI uses private endpoints but its configuration names no private IAM endpoint. Log in again by running 'ibmcloud login', or set IAM_ENDPOINT.")
+	case NotCached:
+		return T("No token for this API key is cached, and show makes no call to IAM. Run 'ibmcloud kp-token env' with the key first.")
 	case KeyTimeout:
 		return T("Cannot read the API key from {{.Where}}: nothing came within {{.Bound}}. Keep the key in a regular file.",
 			map[string]any{"Where": e.Path, "Bound": e.Bound.String()})

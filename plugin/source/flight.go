@@ -44,15 +44,16 @@ func (r *run) flight(ctx context.Context, path string, start time.Time,
 
 // note is what a lock holder leaves when IAM failed it. It holds IAM's verdict and no secret.
 type note struct {
-	At       int64     `json:"at"` // Unix nanoseconds
-	Kind     iam.Kind  `json:"kind"`
-	Grant    iam.Grant `json:"grant,omitempty"`
-	Endpoint string    `json:"endpoint,omitempty"`
-	Bound    int64     `json:"bound,omitempty"` // nanoseconds
-	Status   int       `json:"status,omitempty"`
-	Code     string    `json:"code,omitempty"`
-	Message  string    `json:"message,omitempty"`
-	Expiry   int64     `json:"expiry,omitempty"` // Unix seconds, of a token that came expired
+	At       int64       `json:"at"` // Unix nanoseconds
+	Kind     iam.Kind    `json:"kind"`
+	Grant    iam.Grant   `json:"grant,omitempty"`
+	Endpoint string      `json:"endpoint,omitempty"`
+	Bound    int64       `json:"bound,omitempty"` // nanoseconds
+	BoundBy  iam.BoundBy `json:"bound_by,omitempty"`
+	Status   int         `json:"status,omitempty"`
+	Code     string      `json:"code,omitempty"`
+	Message  string      `json:"message,omitempty"`
+	Expiry   int64       `json:"expiry,omitempty"` // Unix seconds, of a token that came expired
 }
 
 // failureNote records an IAM failure, or clears the record (nil) after a success or any other
@@ -62,7 +63,7 @@ func failureNote(err error, now time.Time) []byte {
 	if err == nil || !errors.As(err, &e) {
 		return nil
 	}
-	b, _ := json.Marshal(note{At: now.UnixNano(), Kind: e.Kind, Grant: e.Grant, Endpoint: e.Endpoint, Bound: int64(e.Bound),
+	b, _ := json.Marshal(note{At: now.UnixNano(), Kind: e.Kind, Grant: e.Grant, Endpoint: e.Endpoint, Bound: int64(e.Bound), BoundBy: e.BoundBy,
 		Status: e.Status, Code: e.Code, Message: e.Message, Expiry: unixOrZero(e.Expiry)})
 	return b
 }
@@ -74,7 +75,7 @@ func failureSince(b []byte, start time.Time) error {
 	if len(b) == 0 || json.Unmarshal(b, &n) != nil || n.Kind == 0 || n.At < start.UnixNano() {
 		return nil
 	}
-	e := &iam.Error{Kind: n.Kind, Grant: n.Grant, Endpoint: n.Endpoint, Bound: time.Duration(n.Bound), Status: n.Status, Code: n.Code, Message: n.Message}
+	e := &iam.Error{Kind: n.Kind, Grant: n.Grant, Endpoint: n.Endpoint, Bound: time.Duration(n.Bound), BoundBy: n.BoundBy, Status: n.Status, Code: n.Code, Message: n.Message}
 	if n.Expiry != 0 {
 		e.Expiry = time.Unix(n.Expiry, 0)
 	}

@@ -15,8 +15,7 @@ import (
 type session struct {
 	*run
 	cfg  Config
-	path string       // config.json, where refreshed tokens go
-	warn func(string) // a non-fatal problem, such as a refreshed token that could not be saved
+	path string // config.json, where refreshed tokens go
 }
 
 func (s *session) Describe() (Info, error) {
@@ -37,25 +36,33 @@ func (s *session) Token(o Options) (token.Token, error) {
 		if err != nil {
 			return token.Token{}, &Error{Kind: MalformedToken, Path: s.path}
 		}
-		if !o.Force && t.ValidFor(o.MinValidity, s.clock()) {
+		if o.Peek || !o.Force && t.ValidFor(o.MinValidity, s.clock()) {
 			return t, nil
 		}
 		seen = t
 	}
+	if o.Peek {
+		return token.Token{}, &Error{Kind: SessionExpired}
+	}
+	var err error
 	if refresh == "" {
-		return token.Token{}, &Error{Kind: SessionExpired}
+		err = &Error{Kind: SessionExpired}
+	} else {
+		var t token.Token
+		if t, err = s.refresh(seen, o); err == nil {
+			return t, nil
+		}
+		if errors.Is(err, &iam.Error{Kind: iam.Ended}) {
+			err = &Error{Kind: SessionExpired}
+		}
 	}
-	t, err := s.refresh(seen, o)
-	if errors.Is(err, &iam.Error{Kind: iam.Ended}) {
-		return token.Token{}, &Error{Kind: SessionExpired}
-	}
-	return t, err
+	return s.fallback(seen, o, err)
 }
 
 // refresh gets a new token once for every process that wants one at the same moment: whoever
 // holds the lock beside config.json calls IAM; the others find the new token on disk.
 func (s *session) refresh(seen token.Token, o Options) (token.Token, error) {
-	ctx, cancel, err := s.context()
+	ctx, cancel, err := s.context(seen.ValidFor(0, s.clock()))
 	if err != nil {
 		return token.Token{}, err
 	}

@@ -57,7 +57,7 @@ func (l *login) env() source.Env {
 	if l.real {
 		snap, err := cliconfig.Load(l.path)
 		require.NoError(l.t, err)
-		env.Config = snap.Repository()
+		env.Config = snap
 	} else {
 		env.Config = fakeConfig(l.access, l.refresh, l.iam.URL)
 	}
@@ -188,7 +188,8 @@ func TestSessionRefreshesAnExpiringToken(t *testing.T) {
 func TestSessionFailures(t *testing.T) {
 	t.Parallel()
 	valid := "Bearer " + iamtest.Valid(time.Hour)
-	expiring := "Bearer " + iamtest.Valid(time.Minute)
+	// Expired: a token still valid is handed out when its refresh fails (TestSessionFallback).
+	expiring := "Bearer " + iamtest.Valid(-time.Minute)
 	iamError := func(status int, code, msg string) http.HandlerFunc {
 		return func(w http.ResponseWriter, _ *http.Request) { iamtest.Error(w, status, code, msg) }
 	}
@@ -351,7 +352,7 @@ func TestSessionSingleFlight(t *testing.T) {
 
 	t.Run("the holder's failure is everyone's", func(t *testing.T) {
 		t.Parallel()
-		l := newLogin(t, "Bearer "+iamtest.Valid(time.Minute), "refresh-0", true)
+		l := newLogin(t, "Bearer "+iamtest.Valid(-time.Minute), "refresh-0", true)
 		l.iam.SetHandler(func(w http.ResponseWriter, _ *http.Request) {
 			time.Sleep(50 * time.Millisecond)
 			iamtest.Error(w, 500, "BXNIM0500E", "Internal error")

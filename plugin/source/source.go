@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kp-token/kp-token/i18n"
+
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/models"
 
 	"github.com/kp-token/kp-token/plugin/iam"
@@ -30,6 +32,9 @@ type Source interface {
 type Options struct {
 	MinValidity time.Duration // refresh when the token expires within this
 	Force       bool          // refresh whatever the token's expiry
+	// Peek asks for the token at hand, valid or not, without a refresh, a network call or a
+	// write (show).
+	Peek bool
 }
 
 // Config is the part of the CLI's configuration the sources read: the SDK's config repository
@@ -62,6 +67,7 @@ type Request struct {
 	Timeout time.Duration // --timeout; 0 for the CLI's HTTP timeout, else DefaultTimeout
 	Stdin   io.Reader     // for --apikey @-
 	Warn    func(string)  // prints a warning on stderr; nil: warnings are dropped
+	Hook    bool          // run by the shell hook: its --timeout is the hook's limit
 }
 
 // DefaultTimeout limits a run when the CLI sets no HTTP timeout, so that a shell profile never
@@ -78,7 +84,7 @@ func Open(env Env, req Request) (Source, error) {
 	if req.Warn == nil {
 		req.Warn = func(string) {}
 	}
-	r := &run{env: env, timeout: req.Timeout, opened: time.Now()}
+	r := &run{env: env, timeout: req.Timeout, hook: req.Hook, warn: req.Warn, opened: time.Now()}
 
 	key, err := readAPIKey(req, r.opened.Add(req.Timeout))
 	if err != nil {
@@ -88,6 +94,7 @@ func Open(env Env, req Request) (Source, error) {
 		key = firstEnv(env.Getenv, "IBMCLOUD_API_KEY", "BLUEMIX_API_KEY")
 	}
 	if key != "" {
+		r.keyOnly = true
 		a := &apiKey{run: r, key: key}
 		if !req.NoCache {
 			a.cacheDir = env.CacheDir
@@ -97,7 +104,7 @@ func Open(env Env, req Request) (Source, error) {
 	if env.ConfigErr != nil {
 		return nil, env.ConfigErr
 	}
-	return &session{run: r, cfg: env.Config, path: env.ConfigPath, warn: req.Warn}, nil
+	return &session{run: r, cfg: env.Config, path: env.ConfigPath}, nil
 }
 
 // limit is --timeout, else the CLI's HTTP timeout in seconds, else DefaultTimeout.
@@ -120,16 +127,18 @@ const (
 
 // Endpoint is where tokens are got: $IAM_ENDPOINT as the SDK honours it, else the endpoint the
 // CLI targets (the SDK picks the private one when the CLI uses private endpoints), else IAM's
-// public endpoint.
+// public endpoint. A CLI that uses private endpoints but names no private IAM endpoint gets
+// "": its refresh token is not sent to the public one.
 func Endpoint(cfg Config, getenv func(string) string) (url, kind string) {
 	if e := getenv("IAM_ENDPOINT"); e != "" {
 		return e, EndpointFromEnv
 	}
 	if cfg != nil {
-		if e := cfg.IAMEndpoint(); e != "" {
-			if cfg.IsPrivateEndpointEnabled() {
-				return e, EndpointPrivate
-			}
+		e := cfg.IAMEndpoint()
+		if cfg.IsPrivateEndpointEnabled() {
+			return e, EndpointPrivate
+		}
+		if e != "" {
 			return e, EndpointPublic
 		}
 	}
@@ -157,14 +166,17 @@ type Info struct {
 type run struct {
 	env     Env
 	timeout time.Duration // --timeout
-	opened  time.Time     // when Open ran, by the wall clock: the deadline counts from here
+	hook    bool          // run by the shell hook
+	warn    func(string)
+	opened  time.Time // when Open ran: with --timeout, the deadline counts from here
+	keyOnly bool      // an API key's run: the config only lends settings, and may be unusable
 
-	once     sync.Once
-	err      error // the config's problem, found when its settings were first read
-	iam      *iam.Client
-	limit    time.Duration // what the deadline came from, for messages
-	deadline time.Time
-	info     Info
+	once    sync.Once
+	err     error // the config's problem, found when its settings were first read
+	iam     *iam.Client
+	limit   time.Duration // the run's limit: --timeout, else the CLI's HTTP timeout, else 30 s
+	boundBy iam.BoundBy
+	info    Info
 }
 
 // settle reads the run's settings from the environment and the config, once: the limit and
@@ -173,12 +185,14 @@ func (r *run) settle() error {
 	r.once.Do(func() {
 		cfg := r.env.Config
 		httpTimeout, trace := 0, firstEnv(r.env.Getenv, "IBMCLOUD_TRACE", "BLUEMIX_TRACE")
-		if cfg != nil {
-			if p, ok := cfg.(interface{ Problem() error }); ok {
-				if r.err = p.Problem(); r.err != nil {
-					return
-				}
+		if p, ok := cfg.(interface{ Problem() error }); ok && p.Problem() != nil {
+			if !r.keyOnly {
+				r.err = p.Problem()
+				return
 			}
+			cfg = nil // an API key needs no config: one the SDK cannot decode lends nothing
+		}
+		if cfg != nil {
 			httpTimeout = cfg.HTTPTimeout()
 			if trace == "" {
 				trace = cfg.Trace()
@@ -186,9 +200,18 @@ func (r *run) settle() error {
 			r.info.Region = cfg.CurrentRegion().Name
 		}
 		r.limit = limit(r.timeout, httpTimeout)
-		r.deadline = r.opened.Add(r.limit)
+		switch {
+		case r.hook && r.timeout > 0:
+			r.boundBy = iam.ByHook
+		case r.timeout > 0:
+			r.boundBy = iam.ByFlag
+		}
 		r.info.Endpoint, r.info.EndpointSource = Endpoint(cfg, r.env.Getenv)
-		r.iam = &iam.Client{Endpoint: r.info.Endpoint, Bound: r.limit, Trace: trace}
+		if r.info.Endpoint == "" {
+			r.err = &Error{Kind: NoPrivateEndpoint}
+			return
+		}
+		r.iam = &iam.Client{Endpoint: r.info.Endpoint, Bound: r.limit, BoundBy: r.boundBy, Trace: trace}
 	})
 	return r.err
 }
@@ -200,13 +223,39 @@ func (r *run) clock() time.Time {
 	return time.Now()
 }
 
-// context ends at the run's deadline.
-func (r *run) context() (context.Context, context.CancelFunc, error) {
+// validTokenWait is how long a refresh may hold up a token that is still valid, which is handed
+// out when the refresh fails: unless --timeout says otherwise. A variable for tests only.
+var validTokenWait = 5 * time.Second
+
+// context ends at the run's deadline: --timeout from when Open ran (reading the key counts
+// against it), else the CLI's limit from now, or validTokenWait when heldValid says the token at
+// hand is still valid.
+func (r *run) context(heldValid bool) (context.Context, context.CancelFunc, error) {
 	if err := r.settle(); err != nil {
 		return nil, nil, err
 	}
-	ctx, cancel := context.WithDeadline(context.Background(), r.deadline)
+	if heldValid && r.timeout == 0 && validTokenWait < r.limit {
+		r.limit, r.boundBy = validTokenWait, iam.ByValidToken
+		r.iam.Bound, r.iam.BoundBy = r.limit, r.boundBy
+	}
+	start := time.Now()
+	if r.timeout > 0 {
+		start = r.opened
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), start.Add(r.limit))
 	return ctx, cancel, nil
+}
+
+// fallback is what a failed refresh leaves: held, when it is still valid and no --refresh was
+// asked for, with a warning that says for how long and why; else the failure.
+func (r *run) fallback(held token.Token, o Options, err error) (token.Token, error) {
+	left := held.Expiry.Sub(r.clock())
+	if o.Force || held.JWT == "" || left <= 0 {
+		return token.Token{}, err
+	}
+	r.warn(i18n.T("WARNING: The access token was not refreshed, so the one at hand was handed out; it expires in {{.Left}}. {{.Reason}}",
+		map[string]any{"Left": left.Round(time.Second).String(), "Reason": err.Error()}))
+	return held, nil
 }
 
 func firstEnv(getenv func(string) string, names ...string) string {

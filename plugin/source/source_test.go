@@ -2,6 +2,7 @@ package source_test
 
 import (
 	"errors"
+	"io"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -84,7 +85,7 @@ func TestEndpoint(t *testing.T) {
 		{"public endpoint", public, vars(), "https://iam.test.cloud.ibm.com", source.EndpointPublic},
 		{"no config", nil, vars(), iam.DefaultEndpoint, source.EndpointPublic},
 		{"a config without an endpoint", noEndpoint, vars(), iam.DefaultEndpoint, source.EndpointPublic},
-		{"a private config without an endpoint", noEndpointPrivate, vars(), iam.DefaultEndpoint, source.EndpointPublic},
+		{"a private config without an endpoint: nowhere, not the public one", noEndpointPrivate, vars(), "", source.EndpointPrivate},
 		{"an empty IAM_ENDPOINT is no IAM_ENDPOINT", public, vars("IAM_ENDPOINT", ""), "https://iam.test.cloud.ibm.com", source.EndpointPublic},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -224,9 +225,10 @@ func TestTimeoutBoundsTheRun(t *testing.T) {
 			srv := newIAM(t)
 			srv.SetHandler(iamtest.Hang)
 			srv.APIKeys = map[string]bool{"Key0123456789": true}
-			cfg := fakeConfig("Bearer "+iamtest.Valid(time.Minute), "refresh-0", srv.URL)
+			// Expired: a refresh for a token still valid has a limit of its own (ValidTokenWait).
+			cfg := fakeConfig("Bearer "+iamtest.Valid(-time.Minute), "refresh-0", srv.URL)
 			cfg.HTTPTimeoutReturns(tc.httpTimeout)
-			path, err := iamtest.WriteConfig(t.TempDir(), iamtest.Config("Bearer "+iamtest.Valid(time.Minute), "refresh-0", srv.URL))
+			path, err := iamtest.WriteConfig(t.TempDir(), iamtest.Config("Bearer "+iamtest.Valid(-time.Minute), "refresh-0", srv.URL))
 			require.NoError(t, err)
 			env := source.Env{Config: cfg, ConfigPath: path, Getenv: vars(), CacheDir: filepath.Join(t.TempDir(), "cache")}
 			if !tc.session {
@@ -268,4 +270,37 @@ func describe(tb testing.TB, src source.Source) source.Info {
 	info, err := src.Describe()
 	require.NoError(tb, err)
 	return info
+}
+
+// A CLI that uses private endpoints but names no private IAM endpoint: the session's refresh
+// token is not sent to the public one; the run says what to do.
+func TestNoPrivateEndpoint(t *testing.T) {
+	t.Parallel()
+	cfg := fakeConfig("Bearer "+iamtest.Valid(-time.Minute), "refresh-0", "")
+	cfg.IsPrivateEndpointEnabledReturns(true)
+	src, err := source.Open(source.Env{Config: cfg, ConfigPath: filepath.Join(t.TempDir(), "config.json"), Getenv: vars()}, source.Request{})
+	require.NoError(t, err)
+	_, err = src.Token(source.Options{})
+	assert.True(t, errors.Is(err, &source.Error{Kind: source.NoPrivateEndpoint}), "%v", err)
+}
+
+// The CLI's limit counts from when the refresh begins: a key slow to arrive on standard input
+// leaves IAM its whole time. Only --timeout bounds the key and IAM together.
+func TestTheCLILimitStartsAtTheRefresh(t *testing.T) {
+	t.Parallel()
+	srv := newIAM(t)
+	srv.APIKeys = map[string]bool{"Key0123456789": true}
+	cfg := fakeConfig("", "", srv.URL)
+	cfg.HTTPTimeoutReturns(1)
+	r, w := io.Pipe()
+	go func() {
+		time.Sleep(1200 * time.Millisecond)
+		_, _ = io.WriteString(w, "Key0123456789")
+		_ = w.Close()
+	}()
+	src, err := source.Open(source.Env{Config: cfg, Getenv: vars("IAM_ENDPOINT", srv.URL)}, source.Request{APIKey: "@-", Stdin: r})
+	require.NoError(t, err)
+	got, err := src.Token(source.Options{})
+	require.NoError(t, err)
+	assert.Equal(t, srv.LastIssued(), got.JWT)
 }
