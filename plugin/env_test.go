@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/kp-token/kp-token/commands/shell/shelltest"
 	"github.com/kp-token/kp-token/plugin/iamtest"
 )
 
@@ -313,5 +315,59 @@ func TestAFieldTheSDKCannotDecode(t *testing.T) {
 			require.NoError(t, err)
 			assert.Equal(t, string(before), string(after))
 		})
+	}
+}
+
+// A token that has not expired is never withheld: when its refresh fails, env prints it, says
+// on stderr how long it has and why it was not refreshed, and exits 0.
+func TestAValidTokenIsHandedOutWhenItsRefreshFails(t *testing.T) {
+	t.Parallel()
+	jwt := iamtest.Valid(4 * time.Minute)
+	s := newSession(t, "Bearer "+jwt, "secret-refresh-token")
+	s.iam.SetHandler(func(w http.ResponseWriter, _ *http.Request) { iamtest.Error(w, 500, "BXNIM9999E", "down") })
+	before, err := os.ReadFile(s.config)
+	require.NoError(t, err)
+	r := s.run("env")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "export ACCESS_TOKEN='Bearer "+jwt+"'\n", r.stdout)
+	assert.Contains(t, r.stderr, "WARNING: The access token was not refreshed, so the one at hand was handed out; it expires in ")
+	assert.Contains(t, r.stderr, "HTTP 500 BXNIM9999E down. Try again later.")
+	assert.NotContains(t, r.stderr, "FAILED")
+	assert.Equal(t, 4, s.iam.Calls())
+	after, err := os.ReadFile(s.config)
+	require.NoError(t, err)
+	assert.Equal(t, before, after)
+
+	// --refresh asks for a new token: without one it fails.
+	r = s.run("env", "--refresh")
+	assert.Equal(t, 1, r.code)
+	assert.Empty(t, r.stdout)
+}
+
+// The README's profile lines never hold a shell's start for more than 5 s, whatever IAM does,
+// an expired session included: here IAM never answers.
+func TestProfileLinesNeverStallAShellStart(t *testing.T) {
+	t.Parallel()
+	bash := shelltest.Require(t, shelltest.All[0])
+	for _, access := range []string{"Bearer " + iamtest.Valid(-time.Hour), "Bearer " + iamtest.Valid(2*time.Minute)} {
+		for _, line := range []string{
+			`eval "$(` + binary + ` env --timeout 5s 2>/dev/null)"`,
+			`eval "$(` + binary + ` hook bash --quiet)"`,
+		} {
+			t.Run("", func(t *testing.T) {
+				t.Parallel()
+				s := newSession(t, access, "secret-refresh-token", func(c map[string]any) { c["HTTPTimeout"] = 60 })
+				s.iam.SetHandler(iamtest.Hang)
+				cmd := exec.Command(bash.Argv[0], append(bash.Argv[1:], "-c", line)...)
+				cmd.Env, cmd.Dir = s.env, s.home
+				start := time.Now()
+				out, err := cmd.CombinedOutput()
+				took := time.Since(start)
+				require.NoError(t, err, "%s", out)
+				t.Logf("%s: %v", line, took.Round(10*time.Millisecond))
+				assert.Less(t, took, 5500*time.Millisecond, "%s", line)
+				assert.Empty(t, string(out), "quiet as promised: %s", line)
+			})
+		}
 	}
 }
