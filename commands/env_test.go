@@ -44,7 +44,7 @@ func newFixture(t *testing.T, access, refresh string) *fixture {
 
 func (f *fixture) run(args ...string) int {
 	d := &commands.Deps{Stdout: f.ui.Writer(), Stderr: f.ui.ErrWriter()}
-	env := source.Env{Config: f.ctx, ConfigPath: f.config, Getenv: func(string) string { return "" }}
+	env := source.Env{Config: source.Loaded(f.ctx), ConfigPath: f.config, Getenv: func(string) string { return "" }}
 	d.Tokens = func(req source.Request) (source.Source, error) { return source.Open(env, req) }
 	return commands.Execute(d, args)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/plugin"
 
@@ -23,12 +24,12 @@ func (kpToken) GetMetadata() plugin.PluginMetadata { return commands.Metadata() 
 // Run is the SDK's entry for a command. main does not route commands through plugin.Start (see
 // there); Run serves a context the SDK built all the same.
 func (kpToken) Run(ctx plugin.PluginContext, args []string) {
-	os.Exit(run(source.Env{Config: ctx, ConfigPath: cliconfig.Path()}, ctx.Locale(), args))
+	i18n.Init(ctx.Locale())
+	os.Exit(run(source.Env{Config: source.Loaded(ctx), ConfigPath: cliconfig.Path()}, args))
 }
 
-// run runs the commands with the token sources env offers, in the locale's words.
-func run(env source.Env, locale string, args []string) int {
-	i18n.Init(locale)
+// run runs the commands with the token sources env offers.
+func run(env source.Env, args []string) int {
 	// The plug-in's directory, by the SDK's rule (config_helpers.PluginDir) without its second
 	// look at the disk: the config directory is config.json's.
 	env.CacheDir = filepath.Join(filepath.Dir(env.ConfigPath), "plugins", commands.Namespace, "cache")
@@ -54,13 +55,17 @@ func main() {
 	// Commands do not go through plugin.Start: it has the SDK load config.json from disk,
 	// which creates the file when it is missing and replaces it with an empty one when it does
 	// not parse (the user's session is lost), after waiting up to 30 s on its lock. Instead the
-	// file is read once and checked, and the SDK's own config code answers from those bytes
-	// (cliconfig.Snapshot).
-	// Without a usable config, an API key still works; the session's commands report why.
+	// file is read once, when a command first needs it (--help, --unset, version and API keys
+	// may never), and checked, and the SDK's own config code answers from those bytes
+	// (cliconfig.Snapshot). Until then the words follow the environment's locale.
+	i18n.Init("")
 	path := cliconfig.Path()
-	snap, err := cliconfig.Load(path)
-	if err != nil {
-		os.Exit(run(source.Env{ConfigErr: err, ConfigPath: path}, "", args))
-	}
-	os.Exit(run(source.Env{Config: snap, ConfigPath: path}, snap.Locale(), args))
+	os.Exit(run(source.Env{Config: func(deadline time.Time) (source.Config, error) {
+		snap, err := cliconfig.Load(path, deadline)
+		if err != nil {
+			return nil, err
+		}
+		i18n.Init(snap.Locale())
+		return snap, nil
+	}, ConfigPath: path}, args))
 }

@@ -17,6 +17,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kp-token/kp-token/plugin/safetext"
+
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/configuration"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/configuration/config_helpers"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/configuration/core_config"
@@ -62,10 +64,22 @@ type sessionFields struct {
 // a writer whose lock the read cannot see (the SDK rewriting a config.json that a kp-token
 // refresh has just renamed into place, having locked the old file; an editor) leaves it so
 // for an instant only.
-func Load(path string) (*Snapshot, error) {
-	deadline := time.Now().Add(lookAgainFor)
+//
+// The read never waits past deadline (zero: no deadline of the run's own): not for a writer's
+// lock, not for a second look. What is not a regular file, or is larger than MaxSize, is refused
+// before it is read.
+func Load(path string, deadline time.Time) (*Snapshot, error) {
+	if !filepath.IsAbs(path) {
+		// Without HOME (and IBMCLOUD_HOME), the SDK's rule names a path relative to the working
+		// directory, where anyone may have put a config.json.
+		return nil, &Problem{Kind: NoHome, Path: path}
+	}
+	lookAgain := time.Now().Add(lookAgainFor)
+	if !deadline.IsZero() && deadline.Before(lookAgain) {
+		lookAgain = deadline
+	}
 	for {
-		data, err := readFile(path)
+		data, err := readFile(path, deadline)
 		if err != nil {
 			return nil, classify(path, err)
 		}
@@ -74,12 +88,15 @@ func Load(path string) (*Snapshot, error) {
 		if err == nil {
 			return s, nil
 		}
-		if time.Now().After(deadline) {
+		if time.Now().After(lookAgain) {
 			return nil, err
 		}
 		time.Sleep(disk.RetryLock)
 	}
 }
+
+// MaxSize is the largest config.json read: a real one is a few kilobytes.
+const MaxSize = 4 << 20
 
 // lookAgainFor is how long a broken-looking config is read again: far longer than any write
 // of a few kilobytes, short enough not to matter where the file really is broken.
@@ -155,8 +172,8 @@ type Tokens struct {
 
 // ReadTokens reads the tokens as they are on disk now: another process may have written them
 // since this one started.
-func ReadTokens(path string) (Tokens, error) {
-	s, err := Load(path)
+func ReadTokens(path string, deadline time.Time) (Tokens, error) {
+	s, err := Load(path, deadline)
 	if err != nil {
 		return Tokens{}, err
 	}
@@ -255,6 +272,9 @@ const (
 	IsDirectory
 	Empty
 	Corrupt
+	NotAFile // a FIFO, a device, a socket: nothing a config is read from
+	TooLarge // over MaxSize
+	NoHome   // HOME is not set, so the path is relative
 )
 
 func classify(path string, err error) error {
@@ -267,6 +287,10 @@ func classify(path string, err error) error {
 	if info, statErr := os.Stat(path); statErr == nil && info.IsDir() {
 		return &Problem{Kind: IsDirectory, Path: path}
 	}
+	var p *Problem
+	if errors.As(err, &p) {
+		return p
+	}
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		err = pe.Err
@@ -275,7 +299,7 @@ func classify(path string, err error) error {
 }
 
 func (p *Problem) Error() string {
-	args := map[string]any{"Path": p.Path, "Detail": p.Detail}
+	args := map[string]any{"Path": safetext.Quote(p.Path), "Detail": p.Detail}
 	switch p.Kind {
 	case Missing:
 		return i18n.T("No IBM Cloud CLI configuration was found at '{{.Path}}'. Log in by running 'ibmcloud login', or 'ibmcloud login --sso' with a federated ID.", args)
@@ -285,6 +309,12 @@ func (p *Problem) Error() string {
 		return i18n.T("The IBM Cloud CLI configuration '{{.Path}}' is empty. Log in by running 'ibmcloud login'.", args)
 	case Corrupt:
 		return i18n.T("The IBM Cloud CLI configuration '{{.Path}}' cannot be parsed ({{.Detail}}). It was left unchanged. Fix it, or move it aside and log in again by running 'ibmcloud login'.", args)
+	case NotAFile:
+		return i18n.T("The IBM Cloud CLI configuration '{{.Path}}' is not a regular file, so it was not read. Move it aside, then log in by running 'ibmcloud login'.", args)
+	case TooLarge:
+		return i18n.T("The IBM Cloud CLI configuration '{{.Path}}' is larger than 4 MiB, far more than a configuration holds, so it was not read. Move it aside, then log in by running 'ibmcloud login'.", args)
+	case NoHome:
+		return i18n.T("HOME is not set, so the IBM Cloud CLI configuration cannot be found (a relative '{{.Path}}' is not read). Set HOME or IBMCLOUD_HOME.", args)
 	default:
 		return i18n.T("The IBM Cloud CLI configuration '{{.Path}}' cannot be read ({{.Detail}}). Check that it belongs to you and that you can read it.", args)
 	}

@@ -23,7 +23,7 @@ func TestSnapshotAnswersThroughTheSDKRepository(t *testing.T) {
 	before, err := os.ReadFile(path)
 	require.NoError(t, err)
 
-	snap, err := cliconfig.Load(path)
+	snap, err := cliconfig.Load(path, time.Time{})
 	require.NoError(t, err)
 	repo := snap.Repository()
 	assert.Equal(t, "Bearer a.b.c", repo.IAMToken())
@@ -58,7 +58,7 @@ func TestLoadWaitsForTheSDKsSave(t *testing.T) {
 	}
 	done := make(chan loaded, 1)
 	go func() {
-		snap, err := cliconfig.Load(path)
+		snap, err := cliconfig.Load(path, time.Time{})
 		done <- loaded{snap, err}
 	}()
 	select {
@@ -76,7 +76,7 @@ func TestLoadWaitsForTheSDKsSave(t *testing.T) {
 
 func TestLoadNeverCreatesAMissingConfig(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config.json")
-	_, err := cliconfig.Load(path)
+	_, err := cliconfig.Load(path, time.Time{})
 	var p *cliconfig.Problem
 	require.ErrorAs(t, err, &p)
 	assert.Equal(t, cliconfig.Missing, p.Kind)
@@ -95,7 +95,7 @@ func TestLoadRidesOutAWriterWithoutTheLock(t *testing.T) {
 			time.Sleep(50 * time.Millisecond)
 			_ = os.WriteFile(path, full, 0o600)
 		}()
-		snap, err := cliconfig.Load(path)
+		snap, err := cliconfig.Load(path, time.Time{})
 		require.NoError(t, err)
 		assert.Equal(t, "Bearer a.b.c", snap.IAMToken())
 	}
@@ -104,7 +104,7 @@ func TestLoadRidesOutAWriterWithoutTheLock(t *testing.T) {
 func TestLoadReportsABrokenConfigAfterLookingAgain(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "config.json")
 	require.NoError(t, os.WriteFile(path, []byte(`{"IAMToken":`), 0o600))
-	_, err := cliconfig.Load(path)
+	_, err := cliconfig.Load(path, time.Time{})
 	var p *cliconfig.Problem
 	require.ErrorAs(t, err, &p)
 	assert.Equal(t, cliconfig.Corrupt, p.Kind)

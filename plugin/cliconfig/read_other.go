@@ -2,8 +2,21 @@
 
 package cliconfig
 
-import "os"
+import (
+	"os"
+	"time"
+)
 
 // readFile reads config.json. The SDK takes no lock on config.json on Windows either (its
 // windowsLockedRead and windowsLockedWrite are plain reads and writes).
-func readFile(path string) ([]byte, error) { return os.ReadFile(path) }
+func readFile(path string, _ time.Time) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	if err := checkFile(f, path); err != nil {
+		return nil, err
+	}
+	return readAll(f, path)
+}

@@ -4,13 +4,13 @@
 package disk
 
 import (
-	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"time"
 
-	"github.com/gofrs/flock"
+	"github.com/kp-token/kp-token/i18n"
+	"github.com/kp-token/kp-token/plugin/safetext"
 )
 
 // WriteAtomic replaces path with data: write a temporary file in the same directory, give it
@@ -74,40 +74,57 @@ const RetryLock = 20 * time.Millisecond
 // ErrLockTimeout means another process held a lock for longer than our bound.
 var ErrLockTimeout = errors.New("timed out waiting for a lock")
 
-// LockFile takes an exclusive flock on path (creating it) and waits for it until ctx is done.
-func LockFile(ctx context.Context, path string) (*flock.Flock, error) {
-	l := flock.New(path)
-	ok, err := l.TryLockContext(ctx, RetryLock)
-	if err != nil || !ok {
-		if err == nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-			return nil, ErrLockTimeout
-		}
-		return nil, err
-	}
-	return l, nil
+// UnsafeError is a file or directory kp-token will not use: another user's, writable by others,
+// or a link where a file of our own belongs. Another user on the machine could have planted it.
+type UnsafeError struct {
+	Path string
+	Why  string
+}
+
+func (e *UnsafeError) Error() string {
+	return i18n.T("'{{.Path}}' is not safe to use: {{.Why}}. Remove it, and kp-token makes it again as it should be.",
+		map[string]any{"Path": safetext.Quote(e.Path), "Why": e.Why})
 }
 
 // PrivateDir is the user's own directory for kp-token's runtime files: $XDG_RUNTIME_DIR/kp-token,
-// else kp-token in the user's cache directory (never a shared one such as /tmp, where another
-// user could plant files). It is made mode 0700 if missing.
+// else kp-token in the user's cache directory (never a shared one such as /tmp, nor one relative
+// to the working directory). It is made mode 0700 if missing, and refused unless it is the
+// user's and nobody else can write to it.
 func PrivateDir() (string, error) {
 	base := os.Getenv("XDG_RUNTIME_DIR")
-	if base == "" {
+	if !filepath.IsAbs(base) {
 		var err error
 		if base, err = os.UserCacheDir(); err != nil {
 			return "", err
+		}
+		if !filepath.IsAbs(base) {
+			return "", errors.New(i18n.T("no home directory to keep kp-token's files in"))
 		}
 	}
 	dir := filepath.Join(base, "kp-token")
 	return dir, MakePrivate(dir)
 }
 
-// MakePrivate makes dir (and its parents) mode 0700, and tightens a dir that was made by hand
-// when it can.
+// MakePrivate makes dir (and its parents) mode 0700, tightens a dir of the user's that was made
+// by hand, and refuses one that another user owns or can write to, or a link.
 func MakePrivate(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	_ = os.Chmod(dir, 0o700)
+	info, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	if !info.IsDir() {
+		return &UnsafeError{Path: dir, Why: i18n.T("it is a link or a file, not a directory")}
+	}
+	if err := checkOwner(info); err != nil {
+		return &UnsafeError{Path: dir, Why: err.Error()}
+	}
+	if info.Mode().Perm()&0o077 != 0 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return &UnsafeError{Path: dir, Why: i18n.T("others may write to it")}
+		}
+	}
 	return nil
 }

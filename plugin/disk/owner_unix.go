@@ -5,6 +5,8 @@ package disk
 import (
 	"os"
 	"syscall"
+
+	"github.com/kp-token/kp-token/i18n"
 )
 
 // keepOwner gives tmp the owner and group of the file it will replace. Only root can give a
@@ -24,3 +26,16 @@ func keepOwner(tmp *os.File, original os.FileInfo) error {
 	}
 	return tmp.Chown(int(st.Uid), int(st.Gid))
 }
+
+// checkOwner refuses what another user owns.
+func checkOwner(info os.FileInfo) error {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if ok && int(st.Uid) != os.Geteuid() {
+		return &ownerError{}
+	}
+	return nil
+}
+
+type ownerError struct{}
+
+func (*ownerError) Error() string { return i18n.T("another user owns it") }

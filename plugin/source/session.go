@@ -71,7 +71,8 @@ func (s *session) refresh(seen token.Token, o Options) (token.Token, error) {
 	var onDisk cliconfig.Tokens
 	return s.flight(ctx, s.path, start, func() (token.Token, bool, error) {
 		var err error
-		if onDisk, err = cliconfig.ReadTokens(s.path); err != nil {
+		deadline, _ := ctx.Deadline()
+		if onDisk, err = cliconfig.ReadTokens(s.path, deadline); err != nil {
 			return token.Token{}, false, err
 		}
 		if onDisk.Access != seen.Bearer() && onDisk.Access != "" {

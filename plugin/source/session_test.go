@@ -55,11 +55,11 @@ func (l *login) env() source.Env {
 	l.t.Helper()
 	env := source.Env{ConfigPath: l.path, Getenv: vars(), CacheDir: filepath.Join(l.home, "cache")}
 	if l.real {
-		snap, err := cliconfig.Load(l.path)
+		snap, err := cliconfig.Load(l.path, time.Time{})
 		require.NoError(l.t, err)
-		env.Config = snap
+		env.Config = source.Loaded(snap)
 	} else {
-		env.Config = fakeConfig(l.access, l.refresh, l.iam.URL)
+		env.Config = source.Loaded(fakeConfig(l.access, l.refresh, l.iam.URL))
 	}
 	return env
 }

@@ -49,15 +49,22 @@ type Config interface {
 	Trace() string
 }
 
-// Env is what the plug-in found around it: the CLI's configuration (or why there is none), the
-// environment and the plug-in's cache directory.
+// Env is what the plug-in finds around it: the CLI's configuration, the environment and the
+// plug-in's cache directory.
 type Env struct {
-	Config     Config // nil when ConfigErr says why there is none
-	ConfigErr  error
-	ConfigPath string              // the config.json Config was read from; refreshed tokens go there
+	// Config loads the CLI's configuration when a run first needs it (a run that needs none,
+	// such as --unset, never touches config.json), waiting no longer than deadline (zero: the
+	// loader's own limits); nil when there is none.
+	Config     func(deadline time.Time) (Config, error)
+	ConfigPath string              // the config.json Config reads; refreshed tokens go there
 	Getenv     func(string) string // nil: os.Getenv
-	CacheDir   string              // where API-key tokens are cached
+	CacheDir   string              // where API-key tokens are cached; "" for no cache
 	Now        func() time.Time    // nil: time.Now
+}
+
+// Loaded is a Config loader for one already at hand, such as the plug-in context the SDK built.
+func Loaded(c Config) func(time.Time) (Config, error) {
+	return func(time.Time) (Config, error) { return c, nil }
 }
 
 // Request is what the command line asks for.
@@ -101,10 +108,27 @@ func Open(env Env, req Request) (Source, error) {
 		}
 		return a, nil
 	}
-	if env.ConfigErr != nil {
-		return nil, env.ConfigErr
+	cfg, err := r.config()
+	if err != nil {
+		return nil, err
 	}
-	return &session{run: r, cfg: env.Config, path: env.ConfigPath}, nil
+	return &session{run: r, cfg: cfg, path: env.ConfigPath}, nil
+}
+
+// config loads the CLI's configuration once, by the run's deadline when --timeout gives one.
+func (r *run) config() (Config, error) {
+	r.loadOnce.Do(func() {
+		if r.env.Config == nil {
+			r.loadErr = &Error{Kind: NotLoggedIn}
+			return
+		}
+		var deadline time.Time
+		if r.timeout > 0 {
+			deadline = r.opened.Add(r.timeout)
+		}
+		r.cfg, r.loadErr = r.env.Config(deadline)
+	})
+	return r.cfg, r.loadErr
 }
 
 // limit is --timeout, else the CLI's HTTP timeout in seconds, else DefaultTimeout.
@@ -171,6 +195,10 @@ type run struct {
 	opened  time.Time // when Open ran: with --timeout, the deadline counts from here
 	keyOnly bool      // an API key's run: the config only lends settings, and may be unusable
 
+	loadOnce sync.Once
+	cfg      Config // the CLI's configuration, once loaded
+	loadErr  error
+
 	once    sync.Once
 	err     error // the config's problem, found when its settings were first read
 	iam     *iam.Client
@@ -183,7 +211,10 @@ type run struct {
 // deadline, the IAM endpoint, the trace, the region.
 func (r *run) settle() error {
 	r.once.Do(func() {
-		cfg := r.env.Config
+		cfg, err := r.config()
+		if err != nil {
+			cfg = nil // an API key needs no config: one that cannot be read lends nothing
+		}
 		httpTimeout, trace := 0, firstEnv(r.env.Getenv, "IBMCLOUD_TRACE", "BLUEMIX_TRACE")
 		if p, ok := cfg.(interface{ Problem() error }); ok && p.Problem() != nil {
 			if !r.keyOnly {

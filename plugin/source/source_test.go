@@ -104,7 +104,7 @@ func TestEndpointFromARealConfig(t *testing.T) {
 		cfg["IsPrivate"] = private
 		path, err := iamtest.WriteConfig(t.TempDir(), cfg)
 		require.NoError(t, err)
-		snap, err := cliconfig.Load(path)
+		snap, err := cliconfig.Load(path, time.Time{})
 		require.NoError(t, err)
 		url, kind := source.Endpoint(snap.Repository(), vars())
 		if private {
@@ -143,7 +143,7 @@ func TestOpenChoosesTheSource(t *testing.T) {
 			cfg := fakeConfig("Bearer "+access, "refresh-0", srv.URL)
 			cfg.CurrentRegionReturns(models.Region{Name: "eu-de"})
 			var w warnings
-			src, err := source.Open(source.Env{Config: cfg, Getenv: vars(tc.env...), CacheDir: filepath.Join(t.TempDir(), "cache")},
+			src, err := source.Open(source.Env{Config: source.Loaded(cfg), Getenv: vars(tc.env...), CacheDir: filepath.Join(t.TempDir(), "cache")},
 				source.Request{APIKey: tc.apikey, Warn: w.warn})
 			require.NoError(t, err)
 			info, err := src.Describe()
@@ -174,10 +174,10 @@ func TestOpenWithoutConfig(t *testing.T) {
 	srv := newIAM(t)
 	srv.APIKeys = map[string]bool{"Key0123456789": true}
 
-	_, err := source.Open(source.Env{ConfigErr: configErr, Getenv: vars("IAM_ENDPOINT", srv.URL)}, source.Request{})
+	_, err := source.Open(source.Env{Config: failing(configErr), Getenv: vars("IAM_ENDPOINT", srv.URL)}, source.Request{})
 	assert.Same(t, configErr, err)
 
-	src, err := source.Open(source.Env{ConfigErr: configErr, Getenv: vars("IAM_ENDPOINT", srv.URL, "IBMCLOUD_API_KEY", "Key0123456789")}, source.Request{})
+	src, err := source.Open(source.Env{Config: failing(configErr), Getenv: vars("IAM_ENDPOINT", srv.URL, "IBMCLOUD_API_KEY", "Key0123456789")}, source.Request{})
 	require.NoError(t, err)
 	info, err := src.Describe()
 	require.NoError(t, err)
@@ -189,7 +189,7 @@ func TestOpenWithoutConfig(t *testing.T) {
 	assert.Equal(t, srv.LastIssued(), got.JWT)
 
 	// No config and no IAM_ENDPOINT: IAM's public endpoint.
-	src, err = source.Open(source.Env{ConfigErr: configErr, Getenv: vars("IBMCLOUD_API_KEY", "Key0123456789")}, source.Request{})
+	src, err = source.Open(source.Env{Config: failing(configErr), Getenv: vars("IBMCLOUD_API_KEY", "Key0123456789")}, source.Request{})
 	require.NoError(t, err)
 	assert.Equal(t, iam.DefaultEndpoint, describe(t, src).Endpoint)
 	assert.Equal(t, source.EndpointPublic, describe(t, src).EndpointSource)
@@ -230,7 +230,7 @@ func TestTimeoutBoundsTheRun(t *testing.T) {
 			cfg.HTTPTimeoutReturns(tc.httpTimeout)
 			path, err := iamtest.WriteConfig(t.TempDir(), iamtest.Config("Bearer "+iamtest.Valid(-time.Minute), "refresh-0", srv.URL))
 			require.NoError(t, err)
-			env := source.Env{Config: cfg, ConfigPath: path, Getenv: vars(), CacheDir: filepath.Join(t.TempDir(), "cache")}
+			env := source.Env{Config: source.Loaded(cfg), ConfigPath: path, Getenv: vars(), CacheDir: filepath.Join(t.TempDir(), "cache")}
 			if !tc.session {
 				env.Getenv = vars("IBMCLOUD_API_KEY", "Key0123456789")
 			}
@@ -278,7 +278,7 @@ func TestNoPrivateEndpoint(t *testing.T) {
 	t.Parallel()
 	cfg := fakeConfig("Bearer "+iamtest.Valid(-time.Minute), "refresh-0", "")
 	cfg.IsPrivateEndpointEnabledReturns(true)
-	src, err := source.Open(source.Env{Config: cfg, ConfigPath: filepath.Join(t.TempDir(), "config.json"), Getenv: vars()}, source.Request{})
+	src, err := source.Open(source.Env{Config: source.Loaded(cfg), ConfigPath: filepath.Join(t.TempDir(), "config.json"), Getenv: vars()}, source.Request{})
 	require.NoError(t, err)
 	_, err = src.Token(source.Options{})
 	assert.True(t, errors.Is(err, &source.Error{Kind: source.NoPrivateEndpoint}), "%v", err)
@@ -298,9 +298,14 @@ func TestTheCLILimitStartsAtTheRefresh(t *testing.T) {
 		_, _ = io.WriteString(w, "Key0123456789")
 		_ = w.Close()
 	}()
-	src, err := source.Open(source.Env{Config: cfg, Getenv: vars("IAM_ENDPOINT", srv.URL)}, source.Request{APIKey: "@-", Stdin: r})
+	src, err := source.Open(source.Env{Config: source.Loaded(cfg), Getenv: vars("IAM_ENDPOINT", srv.URL)}, source.Request{APIKey: "@-", Stdin: r})
 	require.NoError(t, err)
 	got, err := src.Token(source.Options{})
 	require.NoError(t, err)
 	assert.Equal(t, srv.LastIssued(), got.JWT)
+}
+
+// failing is a Config loader that fails with err.
+func failing(err error) func(time.Time) (source.Config, error) {
+	return func(time.Time) (source.Config, error) { return nil, err }
 }
