@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/kp-token/kp-token/i18n"
+	"github.com/kp-token/kp-token/plugin/safetext"
 	"github.com/kp-token/kp-token/plugin/source"
 	"github.com/kp-token/kp-token/plugin/token"
 )
@@ -109,7 +110,9 @@ func runShow(d *Deps, o *ShowOptions) error {
 		if err != nil {
 			return err
 		}
-		_, err = fmt.Fprintln(d.Stdout, string(b))
+		// Claims come from a token anyone could have put in config.json: no control character
+		// of theirs reaches a terminal, in JSON either.
+		_, err = fmt.Fprintln(d.Stdout, string(safetext.JSON(b)))
 	} else {
 		err = writeSession(d.Stdout, s, t, now)
 	}
@@ -123,6 +126,11 @@ func runShow(d *Deps, o *ShowOptions) error {
 }
 
 func writeSession(w io.Writer, s SessionJSON, t token.Token, now time.Time) error {
+	// Claims and settings come from a token or a file anyone could have written: no control
+	// character of theirs reaches the terminal.
+	for _, v := range []*string{&s.Subject, &s.Name, &s.Email, &s.IAMID, &s.AccountID, &s.IAMEndpoint, &s.Region} {
+		*v = safetext.Terminal(*v)
+	}
 	entity := func(v string) string {
 		if v == "" {
 			return "-"

@@ -225,3 +225,42 @@ func withoutVar(env []string, name string) []string {
 	}
 	return out
 }
+
+// Claims come from a token anyone could put in config.json: show lets none of their control
+// characters reach the terminal, in text or JSON, and JSON still reads back the same values.
+func TestShowEscapesHostileClaims(t *testing.T) {
+	t.Parallel()
+	for name, value := range map[string]string{
+		"ESC":     "Jane\x1b[2J\x1b]0;owned\x07",
+		"C1 CSI":  "Jane\u009b31mred",
+		"DEL":     "Jane\x7f",
+		"newline": "Jane\nIAM ID   forged",
+		"bidi":    "Jane\u202eeoD",
+		"isolate": "Jane\u2066x\u2069",
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			jwt := iamtest.JWT(iamtest.Claims{Override: map[string]any{
+				"name": value, "email": value, "iam_id": value, "sub": value, "account": map[string]any{"bss": value},
+			}})
+			s := newSession(t, "Bearer "+jwt, "secret-refresh-token")
+			for _, args := range [][]string{{"show"}, {"show", "--output", "json"}} {
+				r := s.run(args...)
+				require.Equal(t, 0, r.code, r.stderr)
+				for _, c := range r.stdout {
+					assert.False(t, c < 0x20 && c != '\n' || c == 0x7f || c >= 0x80 && c < 0xa0 || c == 0x202e || c >= 0x2066 && c <= 0x2069,
+						"%v: %U reached stdout:\n%q", args, c, r.stdout)
+				}
+				if len(args) == 1 {
+					assert.Equal(t, 11, strings.Count(r.stdout, "\n"), "one line a row:\n%s", r.stdout)
+					continue
+				}
+				var got map[string]any
+				require.NoError(t, json.Unmarshal([]byte(r.stdout), &got))
+				for _, k := range []string{"name", "email", "iam_id", "account_id"} {
+					assert.Equal(t, value, got[k], k)
+				}
+			}
+		})
+	}
+}

@@ -76,12 +76,12 @@ func (e *Error) Error() string {
 			map[string]any{"Detail": e.detail()})
 	case Unavailable:
 		return T("IAM at '{{.Endpoint}}' could not issue an access token: {{.Detail}}. Try again later.",
-			map[string]any{"Endpoint": e.Endpoint, "Detail": e.detail()})
+			map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Detail": e.detail()})
 	case Unreachable:
 		return T("Cannot reach IAM at '{{.Endpoint}}': {{.Error}}. Check your network connection and try again.",
-			map[string]any{"Endpoint": e.Endpoint, "Error": safetext.Clean(errText(e.Err))})
+			map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Error": safetext.Clean(errText(e.Err))})
 	case Timeout:
-		args := map[string]any{"Endpoint": e.Endpoint, "Bound": e.Bound.String()}
+		args := map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Bound": e.Bound.String()}
 		switch e.BoundBy {
 		case ByFlag:
 			return T("IAM at '{{.Endpoint}}' did not answer within {{.Bound}}, the limit --timeout set. Try again later.", args)
@@ -93,10 +93,10 @@ func (e *Error) Error() string {
 		return T("IAM at '{{.Endpoint}}' did not answer within {{.Bound}}. Try again later, or raise the limit with 'ibmcloud config --http-timeout SECONDS'.", args)
 	case BadAnswer:
 		return T("IAM at '{{.Endpoint}}' did not answer with a usable access token. Try again later.",
-			map[string]any{"Endpoint": e.Endpoint})
+			map[string]any{"Endpoint": safetext.Quote(e.Endpoint)})
 	case AnswerExpired:
 		return T("IAM at '{{.Endpoint}}' issued a token that expires at {{.Expiry}}, which has already passed by this machine's clock. Check that the system clock is right.",
-			map[string]any{"Endpoint": e.Endpoint, "Expiry": e.Expiry.UTC().Format(time.RFC3339)})
+			map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Expiry": e.Expiry.UTC().Format(time.RFC3339)})
 	}
 	return T("An unexpected error occurred.")
 }

@@ -24,6 +24,7 @@ type Claims struct {
 	SubType   string // "", "ServiceId" or "Profile"
 	IssuedAt  time.Time
 	ExpiresAt time.Time
+	Override  map[string]any // claims set as given, over the defaults (hostile values, say)
 }
 
 // JWT mints an unsigned-but-well-formed IAM-shaped token (header.payload.signature).
@@ -54,6 +55,9 @@ func JWT(c Claims) string {
 	}
 	if c.SubType != "" {
 		payload["sub_type"] = c.SubType
+	}
+	for k, v := range c.Override {
+		payload[k] = v
 	}
 	return enc(header) + "." + enc(payload) + "." + base64.RawURLEncoding.EncodeToString([]byte("not-a-real-signature"))
 }

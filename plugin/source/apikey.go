@@ -76,7 +76,7 @@ func (a *apiKey) exchange(o Options, file string, before token.Token, held bool,
 	// locks: else that run locks the fallback place, and a run arriving once the directory
 	// exists locks another file and makes a second exchange.
 	_ = disk.MakePrivate(filepath.Dir(file))
-	return a.flight(ctx, file, start, func() (token.Token, bool, error) {
+	return a.flight(ctx, file, start, Subject(a.key, a.iam.Endpoint), o.Force, func() (token.Token, bool, error) {
 		// Someone exchanged the key while we waited: with --refresh, only a token that was
 		// not there before we waited will do.
 		t, ok := readCache(file, a.clock())

@@ -40,19 +40,19 @@ func (e *Error) Error() string {
 		return T("You are not logged in. Log in by running 'ibmcloud login', or 'ibmcloud login --sso' with a federated ID.")
 	case MalformedToken:
 		return T("The IAM token in '{{.Path}}' is not a well-formed access token, so it was not printed. Log in again by running 'ibmcloud login'.",
-			map[string]any{"Path": e.Path})
+			map[string]any{"Path": safetext.Quote(e.Path)})
 	case SessionExpired:
 		// IAM's own verdict on a refresh token says the same.
 		return (&iam.Error{Kind: iam.Ended}).Error()
 	case ConfigUnwritable:
 		return T("The refreshed token could not be saved to '{{.Path}}': {{.Error}}. The next command refreshes it again.",
-			map[string]any{"Path": e.Path, "Error": safetext.Clean(errText(e.Err))})
+			map[string]any{"Path": safetext.Quote(e.Path), "Error": safetext.Clean(errText(e.Err))})
 	case ConfigChanged:
 		return T("The refreshed token was not saved: '{{.Path}}' changed meanwhile (a login or logout), and that session is kept.",
-			map[string]any{"Path": e.Path})
+			map[string]any{"Path": safetext.Quote(e.Path)})
 	case LockTimeout:
 		return T("Another process refreshing the token held the lock on '{{.Path}}' for longer than {{.Bound}}. Try again.",
-			map[string]any{"Path": e.Path, "Bound": e.Bound.String()})
+			map[string]any{"Path": safetext.Quote(e.Path), "Bound": e.Bound.String()})
 	case NoPrivateEndpoint:
 		return T("The CLI uses private endpoints but its configuration names no private IAM endpoint. Log in again by running 'ibmcloud login', or set IAM_ENDPOINT.")
 	case NotCached:

@@ -108,7 +108,7 @@ func readAPIKey(req Request, deadline time.Time) (string, error) {
 		if where == "-" {
 			where = i18n.T("standard input")
 		}
-		return "", &Error{Kind: KeyTimeout, Path: safetext.Quote(where), Bound: req.Timeout}
+		return "", &Error{Kind: KeyTimeout, Path: where, Bound: req.Timeout}
 	}
 }
 

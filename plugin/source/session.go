@@ -69,7 +69,7 @@ func (s *session) refresh(seen token.Token, o Options) (token.Token, error) {
 	defer cancel()
 	start := s.clock()
 	var onDisk cliconfig.Tokens
-	return s.flight(ctx, s.path, start, func() (token.Token, bool, error) {
+	return s.flight(ctx, s.path, start, Subject(s.cfg.IAMRefreshToken(), s.iam.Endpoint), o.Force, func() (token.Token, bool, error) {
 		var err error
 		deadline, _ := ctx.Deadline()
 		if onDisk, err = cliconfig.ReadTokens(s.path, deadline); err != nil {
