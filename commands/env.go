@@ -102,6 +102,13 @@ func runEnv(d *Deps, o *EnvOptions) error {
 	if dialect == shell.Csh {
 		sep = "; "
 	}
-	_, err = io.WriteString(d.Stdout, strings.Join(lines, sep)+"\n")
+	out := strings.Join(lines, sep)
+	if name, _ := shell.Canonical(o.Shell); name == "csh" && len(out) > shell.BSDCshEvalMax {
+		// BSD csh stops at "Word too long" and keeps the old value: refuse rather than hand it
+		// a line it cannot take. tcsh has no such limit.
+		return &statusError{code: 1, msg: i18n.T("The line for csh would be {{.Length}} characters long, and BSD csh takes at most {{.Max}} in one eval. Use --shell tcsh, which has no such limit.",
+			map[string]any{"Length": len(out), "Max": shell.BSDCshEvalMax})}
+	}
+	_, err = io.WriteString(d.Stdout, out+"\n")
 	return err
 }

@@ -32,7 +32,9 @@ func (kpToken) Run(ctx plugin.PluginContext, args []string) {
 func run(env source.Env, args []string) int {
 	// The plug-in's directory, by the SDK's rule (config_helpers.PluginDir) without its second
 	// look at the disk: the config directory is config.json's.
-	env.CacheDir = filepath.Join(filepath.Dir(env.ConfigPath), "plugins", commands.Namespace, "cache")
+	if filepath.IsAbs(env.ConfigPath) { // never a cache relative to the working directory
+		env.CacheDir = filepath.Join(filepath.Dir(env.ConfigPath), "plugins", commands.Namespace, "cache")
+	}
 	d := &commands.Deps{Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin}
 	d.Tokens = func(req source.Request) (source.Source, error) { return source.Open(env, req) }
 	return commands.Execute(d, args)

@@ -303,11 +303,11 @@ func TestUnsetInRealShells(t *testing.T) {
 	}
 }
 
-// BSD csh's eval takes at most shelltest.BSDCshEvalMax bytes; past that it must stop, not set something
+// BSD csh's eval takes at most shell.BSDCshEvalMax bytes; past that it must stop, not set something
 // else or run anything. tcsh has no such limit.
 func TestCshLongLines(t *testing.T) {
 	for _, sh := range shelltest.Of(t, shell.Csh) {
-		for _, n := range []int{shelltest.BSDCshEvalMax - len("setenv V0 ''"), shelltest.BSDCshEvalMax - len("setenv V0 ''") + 1, 20000} {
+		for _, n := range []int{shell.BSDCshEvalMax - len("setenv V0 ''"), shell.BSDCshEvalMax - len("setenv V0 ''") + 1, 20000} {
 			for _, value := range []string{
 				strings.Repeat("x", n),
 				strings.Repeat("x", n-len("'; touch pwned; '")) + "'; touch pwned; '",

@@ -79,6 +79,10 @@ func Names() []string {
 	return out
 }
 
+// BSDCshEvalMax is the longest line BSD csh's eval "`…`" takes: past it csh stops with "Word
+// too long." and runs nothing of it. tcsh has no such limit.
+const BSDCshEvalMax = 4090
+
 // ErrUnknownShell is wrapped by ParseDialect's error for a name it does not know.
 var ErrUnknownShell = errors.New("unknown shell")
 

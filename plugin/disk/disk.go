@@ -5,6 +5,7 @@ package disk
 
 import (
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
@@ -127,4 +128,25 @@ func MakePrivate(dir string) error {
 		}
 	}
 	return nil
+}
+
+// ReadPrivate reads a file of the user's own, up to limit bytes: never through a link, and not
+// one that another user owns or that is no regular file.
+func ReadPrivate(path string, limit int64) ([]byte, error) {
+	f, err := openPrivate(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, &UnsafeError{Path: path, Why: i18n.T("it is not a regular file")}
+	}
+	if err := checkOwner(info); err != nil {
+		return nil, &UnsafeError{Path: path, Why: err.Error()}
+	}
+	return io.ReadAll(io.LimitReader(f, limit))
 }

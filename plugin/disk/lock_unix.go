@@ -67,3 +67,8 @@ func (h *handle) write(b []byte) {
 		_, _ = h.f.WriteAt(b, 0)
 	}
 }
+
+// openPrivate opens path for reading without following a link (and without blocking on a FIFO).
+func openPrivate(path string) (*os.File, error) {
+	return os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+}

@@ -41,6 +41,7 @@ const (
 	Timeout                       // IAM did not answer before the deadline
 	BadAnswer                     // IAM's answer is not a usable token
 	AnswerExpired                 // IAM's new token is already expired by the local clock
+	NoTimeLeft                    // the run's time went on waiting before IAM was called
 )
 
 // Error is IAM's failure to issue a token. Its text says what went wrong and what to do; it
@@ -94,6 +95,9 @@ func (e *Error) Error() string {
 	case BadAnswer:
 		return T("IAM at '{{.Endpoint}}' did not answer with a usable access token. Try again later.",
 			map[string]any{"Endpoint": safetext.Quote(e.Endpoint)})
+	case NoTimeLeft:
+		return T("IAM at '{{.Endpoint}}' was not called: the {{.Bound}} this run had went on waiting, for the IBM Cloud CLI writing its configuration or for another kp-token run refreshing the token. Try again.",
+			map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Bound": e.Bound.String()})
 	case AnswerExpired:
 		return T("IAM at '{{.Endpoint}}' issued a token that expires at {{.Expiry}}, which has already passed by this machine's clock. Check that the system clock is right.",
 			map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Expiry": e.Expiry.UTC().Format(time.RFC3339)})

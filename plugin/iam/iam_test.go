@@ -341,15 +341,15 @@ func TestRetriesWhatARetryCanFix(t *testing.T) {
 		assert.Equal(t, 1, srv.Calls())
 	})
 
-	t.Run("an expired deadline makes no call", func(t *testing.T) {
+	t.Run("an expired deadline makes no call, and IAM is not blamed", func(t *testing.T) {
 		t.Parallel()
 		srv := newServer(t)
 		ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 		defer cancel()
 		c := &iam.Client{Endpoint: srv.URL, Bound: 3 * time.Second}
 		_, _, err := c.Refresh(ctx, refreshToken)
-		assert.True(t, errors.Is(err, &iam.Error{Kind: iam.Timeout}))
-		assert.Contains(t, err.Error(), "did not answer within 3s")
+		assert.True(t, errors.Is(err, &iam.Error{Kind: iam.NoTimeLeft}))
+		assert.Contains(t, err.Error(), "was not called: the 3s this run had went on waiting")
 		assert.Equal(t, 0, srv.Calls())
 	})
 }

@@ -32,7 +32,11 @@ func (c *Client) call(ctx context.Context, g Grant, req *authentication.TokenReq
 	for attempt := 1; ; attempt++ {
 		remaining := time.Until(deadline(ctx))
 		if remaining <= 0 {
-			return nil, &Error{Kind: Timeout, Grant: g, Endpoint: c.Endpoint, Bound: c.Bound, BoundBy: c.BoundBy}
+			kind := Timeout
+			if attempt == 1 {
+				kind = NoTimeLeft // IAM was never asked: it is not to blame
+			}
+			return nil, &Error{Kind: kind, Grant: g, Endpoint: c.Endpoint, Bound: c.Bound, BoundBy: c.BoundBy}
 		}
 		client := iam.NewClient(iam.DefaultConfig(c.Endpoint), &rest.Client{
 			HTTPClient:    &http.Client{Timeout: remaining, Transport: rec, CheckRedirect: noRedirects},

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"os"
 	"path/filepath"
 	"time"
 
@@ -42,6 +41,11 @@ func (a *apiKey) Token(o Options) (token.Token, error) {
 	}
 	start := a.clock()
 	file := a.cacheFile()
+	if file != "" && disk.MakePrivate(filepath.Dir(file)) != nil {
+		// A cache directory that is another user's, or open to others: its tokens could be
+		// theirs. No cache then, rather than theirs.
+		file = ""
+	}
 	before, held := readCache(file, start)
 	if held && (o.Peek || !o.Force && before.ValidFor(o.MinValidity, start)) {
 		return before, nil
@@ -72,10 +76,9 @@ func (a *apiKey) exchange(o Options, file string, before token.Token, held bool,
 	if file == "" {
 		return exchange()
 	}
-	// The lock lives beside the cache file, so its directory must exist before the first run
-	// locks: else that run locks the fallback place, and a run arriving once the directory
-	// exists locks another file and makes a second exchange.
-	_ = disk.MakePrivate(filepath.Dir(file))
+	// The lock lives beside the cache file, whose directory Token made before the first run
+	// locks: else that run would lock the fallback place, and a run arriving once the
+	// directory exists would lock another file and make a second exchange.
 	return a.flight(ctx, file, start, Subject(a.key, a.iam.Endpoint), o.Force, func() (token.Token, bool, error) {
 		// Someone exchanged the key while we waited: with --refresh, only a token that was
 		// not there before we waited will do.
@@ -99,7 +102,7 @@ func readCache(file string, now time.Time) (token.Token, bool) {
 	if file == "" {
 		return token.Token{}, false
 	}
-	b, err := os.ReadFile(file)
+	b, err := disk.ReadPrivate(file, maxCache)
 	if err != nil {
 		return token.Token{}, false
 	}
@@ -113,6 +116,9 @@ func readCache(file string, now time.Time) (token.Token, bool) {
 	}
 	return t, true
 }
+
+// maxCache bounds what is read of a cache file: a token and its expiry.
+const maxCache = 64 << 10
 
 // writeCache stores the token, mode 0600 in a private directory. It fails silently: a cache
 // that cannot be written only costs the next run an exchange.

@@ -28,10 +28,6 @@ type Shell struct {
 	Package     string // the Debian package, when it is not Argv[0]
 }
 
-// BSDCshEvalMax is the longest eval "`…`" argument BSD csh takes: past it csh stops with "Word
-// too long." and runs nothing more.
-const BSDCshEvalMax = 4090
-
 // All is every shell the tests evaluate lines with.
 var All = []Shell{
 	{Name: "bash", Argv: []string{"bash", "--norc", "--noprofile"}, Flag: "bash"},
@@ -45,7 +41,7 @@ var All = []Shell{
 	{Name: "tcsh", Argv: []string{"tcsh", "-f"}, Dialect: shell.Csh, Flag: "tcsh", Interactive: true},
 	// With backslash_quote, a backslash quotes \, ' and " inside single quotes too.
 	{Name: "tcsh-backslash_quote", Argv: []string{"tcsh", "-f"}, Dialect: shell.Csh, Flag: "tcsh", Prelude: "set backslash_quote"},
-	{Name: "bsd-csh", Argv: []string{"bsd-csh", "-f"}, Dialect: shell.Csh, Flag: "csh", MaxLine: BSDCshEvalMax, Interactive: true, Package: "csh"},
+	{Name: "bsd-csh", Argv: []string{"bsd-csh", "-f"}, Dialect: shell.Csh, Flag: "csh", MaxLine: shell.BSDCshEvalMax, Interactive: true, Package: "csh"},
 }
 
 // Of returns the installed shells of dialect d, with their paths. A missing shell is a failure

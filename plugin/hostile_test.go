@@ -1,0 +1,208 @@
+//go:build unix
+
+package main
+
+// Hostile files, wrong clocks and shared machines: what another user, a broken disk or a wrong
+// clock can put in kp-token's way must not hang it, leak through it or be planted on the user.
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kp-token/kp-token/plugin/iamtest"
+	"github.com/kp-token/kp-token/plugin/source"
+)
+
+// A config.json that is a FIFO, a link to /dev/zero or a 2 GB sparse file is refused at once,
+// never read; commands that need no config (help, --unset, version, hook) do not touch it.
+func TestAConfigThatIsNoConfigIsRefusedAtOnce(t *testing.T) {
+	t.Parallel()
+	for name, plant := range map[string]func(path string){
+		"FIFO":      func(path string) { require.NoError(t, syscall.Mkfifo(path, 0o600)) },
+		"/dev/zero": func(path string) { require.NoError(t, os.Symlink("/dev/zero", path)) },
+		"2 GB sparse file": func(path string) {
+			f, err := os.Create(path)
+			require.NoError(t, err)
+			require.NoError(t, f.Truncate(2<<30))
+			require.NoError(t, f.Close())
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			s := newSession(t, "", "")
+			require.NoError(t, os.Remove(s.config))
+			plant(s.config)
+
+			r := s.run("env", "--timeout", "5s")
+			assert.Equal(t, 1, r.code)
+			assert.Empty(t, r.stdout)
+			assert.Less(t, r.took, 3*time.Second)
+			if name == "2 GB sparse file" {
+				assert.Contains(t, r.stderr, "is larger than 4 MiB")
+			} else {
+				assert.Contains(t, r.stderr, "is not a regular file, so it was not read")
+			}
+			for _, args := range [][]string{{"env", "--help"}, {"env", "--unset"}, {"version"}, {"hook", "bash"}} {
+				r := s.run(args...)
+				assert.Equal(t, 0, r.code, "%v: %s", args, r.stderr)
+				assert.Less(t, r.took, 3*time.Second, "%v", args)
+			}
+			// An API key needs no config: the one there lends nothing, and costs nothing.
+			s.iam.APIKeys = map[string]bool{goodKey: true}
+			r = s.runIn("", []string{"IBMCLOUD_API_KEY=" + goodKey}, "print")
+			assert.Equal(t, 0, r.code, r.stderr)
+			assert.Less(t, r.took, 3*time.Second)
+		})
+	}
+}
+
+// Without HOME (or IBMCLOUD_HOME) the SDK's rule names a config.json relative to the working
+// directory, where another user may have put one: kp-token reads none there and writes nothing.
+func TestNoHomeReadsAndWritesNothingInTheWorkingDirectory(t *testing.T) {
+	t.Parallel()
+	s := newSession(t, "", "")
+	s.iam.APIKeys = map[string]bool{goodKey: true}
+	cwd := t.TempDir()
+	planted := filepath.Join(cwd, ".bluemix", "config.json")
+	require.NoError(t, os.MkdirAll(filepath.Dir(planted), 0o777))
+	require.NoError(t, os.WriteFile(planted, []byte(`{"IAMToken":"Bearer `+iamtest.Valid(time.Hour)+`"}`), 0o666))
+	env := []string{"PATH=" + os.Getenv("PATH"), "IAM_ENDPOINT=" + s.iam.URL}
+
+	cmd := exec.Command(binary, "env")
+	cmd.Env, cmd.Dir = env, cwd
+	r := s.finish(cmd, "")
+	assert.Equal(t, 1, r.code)
+	assert.Empty(t, r.stdout, "the planted session is not used")
+	assert.Contains(t, r.stderr, "HOME is not set")
+
+	cmd = exec.Command(binary, "print")
+	cmd.Env, cmd.Dir = append(env, "IBMCLOUD_API_KEY="+goodKey), cwd
+	r = s.finish(cmd, "")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "Bearer "+s.iam.LastIssued()+"\n", r.stdout)
+	assert.NoDirExists(t, filepath.Join(cwd, ".bluemix", "plugins"), "no cache in the working directory")
+}
+
+// A failure note stamped by a clock that was a day ahead is not replayed once the clock is
+// right: the run calls IAM itself.
+func TestAFailureNoteFromTheFutureIsNotReplayed(t *testing.T) {
+	t.Parallel()
+	s := newSession(t, "Bearer "+iamtest.Valid(-time.Minute), "secret-refresh-token")
+	note, err := json.Marshal(map[string]any{
+		"at": time.Now().Add(24 * time.Hour).UnixNano(), "subject": source.Subject("secret-refresh-token", s.iam.URL),
+		"kind": 3, "endpoint": s.iam.URL, "status": 503, "code": "BXNIM0503E", "message": "down",
+	})
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(s.config+".kp-token.lock", note, 0o600))
+	r := s.run("env")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, 1, s.iam.Calls())
+}
+
+// Another user on the machine, with XDG_RUNTIME_DIR on a shared directory and the victim's
+// config directory read-only: a lock planted as a link to the victim's file, and a note
+// planted in it, change nothing; a cache directory another user made is not used.
+func TestAnotherUsersPlantsAreNotUsed(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to act as a second user (nobody)")
+	}
+	s := newSession(t, "Bearer "+iamtest.Valid(-time.Minute), "secret-refresh-token")
+	s.iam.APIKeys = map[string]bool{goodKey: true}
+	cred := asNobody(t, s)
+	victimFile := filepath.Join(s.home, "precious")
+	require.NoError(t, os.WriteFile(victimFile, []byte("keep me"), 0o600))
+	require.NoError(t, os.Chown(victimFile, nobody, nobody))
+	configDir := filepath.Dir(s.config)
+	require.NoError(t, os.Chmod(configDir, 0o500))
+	t.Cleanup(func() { _ = os.Chmod(configDir, 0o700) })
+
+	// The attacker (root here, anyone but nobody) owns kp-token's directory in the shared one.
+	shared := t.TempDir()
+	require.NoError(t, os.Chmod(shared, 0o1777))
+	planted := filepath.Join(shared, "kp-token")
+	require.NoError(t, os.Mkdir(planted, 0o777))
+	require.NoError(t, os.Chmod(planted, 0o777))
+	entries, _ := filepath.Glob(filepath.Join(planted, "*"))
+	assert.Empty(t, entries)
+	sum := sha256.Sum256([]byte(s.config))
+	require.NoError(t, os.Symlink(victimFile, filepath.Join(planted, "refresh-"+hex.EncodeToString(sum[:8])+".lock")))
+	s.env = append(s.env, "XDG_RUNTIME_DIR="+shared)
+
+	r := s.runAs(cred, "env")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "export ACCESS_TOKEN='Bearer "+s.iam.LastIssued()+"'\n", r.stdout)
+	b, err := os.ReadFile(victimFile)
+	require.NoError(t, err)
+	assert.Equal(t, "keep me", string(b), "nothing written through a planted link")
+	entries, _ = filepath.Glob(filepath.Join(planted, "*"))
+	assert.Len(t, entries, 1, "nothing made in another user's directory")
+
+	// The API-key cache, in a directory another user made, open to all, with their token in it.
+	cacheDir := filepath.Join(s.home, ".bluemix", "plugins", "kp-token", "cache")
+	require.NoError(t, os.Chmod(configDir, 0o700))
+	require.NoError(t, os.MkdirAll(cacheDir, 0o777))
+	require.NoError(t, os.Chmod(cacheDir, 0o777))
+	attackers := iamtest.JWT(iamtest.Claims{Email: "attacker@evil"})
+	keySum := sha256.Sum256([]byte(goodKey + "\x00" + s.iam.URL))
+	file := filepath.Join(cacheDir, hex.EncodeToString(keySum[:])+".json")
+	require.NoError(t, os.WriteFile(file, []byte(fmt.Sprintf(`{"access_token":%q,"expiration":%d}`, attackers, time.Now().Add(time.Hour).Unix())), 0o666))
+	cmd := s.command(binary, "print", "--no-bearer")
+	cmd.Env = append(cmd.Env, "IBMCLOUD_API_KEY="+goodKey)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	r = s.finish(cmd, "")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.NotEqual(t, attackers+"\n", r.stdout, "another user's cache is never read")
+	assert.Equal(t, s.iam.LastIssued()+"\n", r.stdout)
+}
+
+// --timeout bounds the whole run: the wait for the CLI's lock on config.json, the wait for
+// another kp-token's refresh lock and IAM share one deadline, and the message says what took
+// the time (IAM, never called here, is not blamed).
+func TestTimeoutBoundsLockWaitsToo(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name    string
+		release time.Duration // when the other kp-token lets its refresh lock go; 0: never
+		want    string
+	}{
+		{"the refresh lock is held throughout", 0, "Another process refreshing the token held the lock"},
+		{"the refresh lock is let go too late", 2500 * time.Millisecond, "was not called: the 3s this run had went on waiting"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			s := newSession(t, "Bearer "+iamtest.Valid(-time.Minute), "secret-refresh-token")
+			// The CLI, stuck while it writes config.json, and another kp-token refreshing.
+			hold := func(path string) *os.File {
+				f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+				require.NoError(t, err)
+				require.NoError(t, syscall.Flock(int(f.Fd()), syscall.LOCK_EX))
+				t.Cleanup(func() { _ = f.Close() })
+				return f
+			}
+			hold(s.config)
+			other := hold(s.config + ".kp-token.lock")
+			if tc.release > 0 {
+				time.AfterFunc(tc.release, func() { _ = other.Close() })
+			}
+			r := s.run("env", "--timeout", "3s")
+			assert.Equal(t, 1, r.code)
+			assert.Empty(t, r.stdout)
+			assert.Less(t, r.took, 3800*time.Millisecond, "within the bound")
+			assert.Contains(t, r.stderr, tc.want)
+			assert.NotContains(t, r.stderr, "did not answer")
+			assert.Equal(t, 0, s.iam.Calls())
+		})
+	}
+}
