@@ -54,15 +54,44 @@ func registerAPIKey(fs *pflag.FlagSet, v *string, usage, value string) {
 type TokenFlags struct {
 	Freshness
 	Refresh bool
-	APIKey  string
+	Credential
 	NoCache bool
 	Timeout time.Duration // 0: the CLI's HTTP timeout, else 30 s
+}
+
+// Credential is what stands in for the login session: an API key, or a container token for a
+// trusted profile.
+type Credential struct {
+	APIKey  string
+	CRToken string
+	Profile string
+}
+
+// registerContainer adds --cr-token and --profile.
+func (c *Credential) registerContainer(fs *pflag.FlagSet, tokenUsage, tokenValue string) {
+	fs.StringVar(&c.CRToken, "cr-token", "", tokenUsage)
+	setValueName(fs, "cr-token", tokenValue)
+	fs.StringVar(&c.Profile, "profile", "", i18n.T("The trusted profile to trade the container token for: its ID, name or CRN. The default is $IBMCLOUD_CR_PROFILE."))
+	setValueName(fs, "profile", "PROFILE")
+}
+
+// check refuses an API key given together with a container token.
+func (c *Credential) check() error {
+	if c.APIKey != "" && (c.CRToken != "" || c.Profile != "") {
+		return usageErrorf(i18n.T("--apikey and --cr-token or --profile cannot be used together: give one credential."))
+	}
+	return nil
+}
+
+func (c *Credential) request() source.Request {
+	return source.Request{APIKey: c.APIKey, CRToken: c.CRToken, Profile: c.Profile}
 }
 
 func (f *TokenFlags) register(fs *pflag.FlagSet) {
 	f.Freshness.register(fs)
 	fs.BoolVar(&f.Refresh, "refresh", false, i18n.T("Refresh the token first, whatever its expiry, for a full hour."))
 	registerAPIKey(fs, &f.APIKey, i18n.T("Use an API key instead of the login session: @FILE reads it from a file (as 'ibmcloud iam api-key-create --file' writes it), @- from standard input. The default is $IBMCLOUD_API_KEY."), "KEY")
+	f.registerContainer(fs, i18n.T("Use a container's compute-resource token instead of the login session, with --profile: @FILE reads it from a file at every exchange. The default is $IBMCLOUD_CR_TOKEN, else the paths IBM's container authenticators read."), "TOKEN")
 	fs.BoolVar(&f.NoCache, "no-cache", false, i18n.T("With an API key, do not use or keep the cached token."))
 	// A shell profile's line sets it, so that IAM cannot hold a shell's start for long.
 	fs.DurationVar(&f.Timeout, "timeout", 0, i18n.T("Give up after this long, such as 5s: reading the key, locks and IAM share it. The default is the CLI's HTTP timeout, else 30s."))
@@ -76,7 +105,7 @@ func (f *TokenFlags) check() error {
 	if f.Timeout < 0 {
 		return usageErrorf(i18n.T("--timeout cannot be negative. Give a duration such as 5s."))
 	}
-	return nil
+	return f.Credential.check()
 }
 
 // token checks the flags, opens the source they name and asks it for a token.
@@ -84,7 +113,9 @@ func (f *TokenFlags) token(d *Deps) (token.Token, source.Source, error) {
 	if err := f.check(); err != nil {
 		return token.Token{}, nil, err
 	}
-	src, err := d.open(source.Request{APIKey: f.APIKey, NoCache: f.NoCache, Timeout: f.Timeout})
+	req := f.request()
+	req.NoCache, req.Timeout = f.NoCache, f.Timeout
+	src, err := d.open(req)
 	if err != nil {
 		return token.Token{}, nil, err
 	}

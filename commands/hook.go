@@ -28,8 +28,8 @@ type HookOptions struct {
 	Name     string
 	NoBearer bool
 	Freshness
-	APIKey string
-	Quiet  bool
+	Credential
+	Quiet bool
 }
 
 // NewCmdHook builds `hook`: code for a shell profile that keeps a long-lived shell supplied with
@@ -59,6 +59,7 @@ func NewCmdHook(d *Deps) *cobra.Command {
 	registerNoBearer(fs, &o.NoBearer)
 	o.Freshness.register(fs)
 	registerAPIKey(fs, &o.APIKey, i18n.T("Use the API key in this file (@FILE) instead of the login session. $IBMCLOUD_API_KEY works too."), "@FILE")
+	o.registerContainer(fs, i18n.T("Use the container token in this file (@FILE), with --profile, instead of the login session. $IBMCLOUD_CR_TOKEN works too."), "@FILE")
 	fs.BoolVar(&o.Quiet, "quiet", false, i18n.T("Print no message in the shell, not even when a refresh fails (the variable is unset then)."))
 	return cmd
 }
@@ -77,7 +78,10 @@ func runHook(d *Deps, o *HookOptions) error {
 	if !hooks.Settable(sh, o.Name) {
 		return usageErrorf(i18n.T("The hook cannot set '{{.Name}}': {{.Shell}} keeps that variable for itself, or the hook uses it. Choose another --name.", map[string]any{"Name": o.Name, "Shell": sh}))
 	}
-	if err := o.check(); err != nil {
+	if err := o.Freshness.check(); err != nil {
+		return err
+	}
+	if err := o.Credential.check(); err != nil {
 		return err
 	}
 	// The hook runs this very binary, not `ibmcloud`: it skips the CLI's start-up at every refresh.
@@ -85,13 +89,18 @@ func runHook(d *Deps, o *HookOptions) error {
 	if err != nil {
 		return err
 	}
-	s := hooks.Script{Shell: sh, Bin: bin, Name: o.Name, MinValidity: o.MinValidity, NoBearer: o.NoBearer, Quiet: o.Quiet}
-	if o.APIKey != "" {
+	s := hooks.Script{Shell: sh, Bin: bin, Name: o.Name, MinValidity: o.MinValidity, NoBearer: o.NoBearer, Quiet: o.Quiet, Profile: o.Profile}
+	switch {
+	case o.APIKey != "":
 		if s.KeyFile, err = hookKeyFile(o.APIKey, d.warn); err != nil {
 			return err
 		}
-	} else {
-		s.Config = cliconfig.Path()
+	case o.CRToken != "":
+		if s.CRFile, err = hookKeyFile(o.CRToken, d.warn); err != nil {
+			return err
+		}
+	case o.Profile == "":
+		s.Config = cliconfig.Path() // the login session: a new login shows in config.json
 	}
 	if s.Stamp, err = stampPath(bin, o.Name); err != nil {
 		return err
@@ -111,7 +120,7 @@ func runHook(d *Deps, o *HookOptions) error {
 func hookKeyFile(flag string, warn func(string)) (string, error) {
 	path, ok := strings.CutPrefix(flag, "@")
 	if !ok || path == "-" || path == "" {
-		return "", usageErrorf(i18n.T("With hook, --apikey takes @FILE only; or set IBMCLOUD_API_KEY."))
+		return "", usageErrorf(i18n.T("With hook, --apikey and --cr-token take @FILE only; or set IBMCLOUD_API_KEY or IBMCLOUD_CR_TOKEN."))
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {

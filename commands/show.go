@@ -18,7 +18,7 @@ import (
 // ShowOptions are the inputs of `kp-token show`.
 type ShowOptions struct {
 	Output string
-	APIKey string
+	Credential
 }
 
 // NewCmdShow builds `show`: who the session is and how long its token has left. It only looks:
@@ -37,6 +37,7 @@ func NewCmdShow(d *Deps) *cobra.Command {
 	fs := cmd.Flags()
 	registerOutput(fs, &o.Output)
 	registerAPIKey(fs, &o.APIKey, i18n.T("Show the token cached for this API key instead of the login session: @FILE reads it from a file, @- from standard input. The default is $IBMCLOUD_API_KEY."), "KEY")
+	o.registerContainer(fs, i18n.T("Show the token cached for this container token (with --profile) instead of the login session."), "TOKEN")
 	return cmd
 }
 
@@ -65,6 +66,47 @@ type SessionJSON struct {
 	IAMEndpoint      string `json:"iam_endpoint"`
 	IAMEndpointType  string `json:"iam_endpoint_type"`
 	Region           string `json:"region"`
+	// Login is how the identity logged in: sso, password, api_key, container_token or
+	// compute_resource ("" when the token does not say).
+	Login string `json:"login"`
+	// ComputeResource is VPC or PVS for a compute resource's trusted profile.
+	ComputeResource string `json:"compute_resource"`
+	// RenewsAt is where a new token comes from (IAM, or the server's metadata service); ""
+	// when nothing can renew it.
+	RenewsAt string `json:"renews_at"`
+}
+
+// Login kinds, as show reports them.
+const (
+	LoginSSO             = "sso"
+	LoginPassword        = "password"
+	LoginAPIKey          = "api_key"
+	LoginContainerToken  = "container_token"
+	LoginComputeResource = "compute_resource"
+)
+
+// login is how the identity logged in: from where the token came, and else from the grant the
+// token was first issued for.
+func login(info source.Info, grant string) string {
+	switch {
+	case info.Source == source.FromAPIKey:
+		return LoginAPIKey
+	case info.Source == source.FromContainer:
+		return LoginContainerToken
+	case info.ComputeResource != "":
+		return LoginComputeResource
+	}
+	switch grant {
+	case "password":
+		return LoginPassword
+	case "urn:ibm:params:oauth:grant-type:passcode", "authorization_code", "urn:ibm:params:oauth:grant-type:identity-cookie":
+		return LoginSSO
+	case "urn:ibm:params:oauth:grant-type:apikey":
+		return LoginAPIKey
+	case "urn:ibm:params:oauth:grant-type:cr-token":
+		return LoginContainerToken
+	}
+	return ""
 }
 
 func describeSession(t token.Token, info source.Info, now time.Time) SessionJSON {
@@ -82,7 +124,7 @@ func describeSession(t token.Token, info source.Info, now time.Time) SessionJSON
 		IssuedAt: c.IssueAt.Unix(), ExpiresAt: t.Expiry.Unix(), ExpiresIn: int64(t.Expiry.Sub(now) / time.Second),
 		Expired:          !t.ValidFor(0, now),
 		RefreshTokenHeld: info.RefreshToken, IAMEndpoint: info.Endpoint, IAMEndpointType: info.EndpointSource,
-		Region: info.Region,
+		Region: info.Region, Login: login(info, c.GrantType), ComputeResource: info.ComputeResource, RenewsAt: info.RenewsAt,
 	}
 }
 
@@ -91,7 +133,10 @@ func runShow(d *Deps, o *ShowOptions) error {
 	if err != nil {
 		return err
 	}
-	src, err := d.open(source.Request{APIKey: o.APIKey})
+	if err := o.Credential.check(); err != nil {
+		return err
+	}
+	src, err := d.open(o.request())
 	if err != nil {
 		return err
 	}
@@ -128,7 +173,7 @@ func runShow(d *Deps, o *ShowOptions) error {
 func writeSession(w io.Writer, s SessionJSON, t token.Token, now time.Time) error {
 	// Claims and settings come from a token or a file anyone could have written: no control
 	// character of theirs reaches the terminal.
-	for _, v := range []*string{&s.Subject, &s.Name, &s.Email, &s.IAMID, &s.AccountID, &s.IAMEndpoint, &s.Region} {
+	for _, v := range []*string{&s.Subject, &s.Name, &s.Email, &s.IAMID, &s.AccountID, &s.IAMEndpoint, &s.Region, &s.RenewsAt} {
 		*v = safetext.Terminal(*v)
 	}
 	entity := func(v string) string {
@@ -159,12 +204,29 @@ func writeSession(w io.Writer, s SessionJSON, t token.Token, now time.Time) erro
 	if region == "" {
 		region = i18n.T("none targeted")
 	}
-	from := i18n.T("login session")
-	if s.TokenSource == source.FromAPIKey {
-		from = i18n.T("API key")
+	from := map[string]string{
+		source.FromSession:   i18n.T("login session"),
+		source.FromAPIKey:    i18n.T("API key"),
+		source.FromContainer: i18n.T("container token"),
+	}[s.TokenSource]
+	how := map[string]string{
+		LoginSSO:             i18n.T("single sign-on (a one-time passcode)"),
+		LoginPassword:        i18n.T("user name and password"),
+		LoginAPIKey:          i18n.T("API key"),
+		LoginContainerToken:  i18n.T("container token, for a trusted profile"),
+		LoginComputeResource: i18n.T("compute resource ({{.Kind}}), for a trusted profile", map[string]any{"Kind": s.ComputeResource}),
+	}[s.Login]
+	if how == "" {
+		how = "-"
+	}
+	renews := s.RenewsAt
+	if renews == "" {
+		renews = i18n.T("nowhere: log in again when it expires")
 	}
 	rows = append(rows,
 		[2]string{i18n.T("Token source"), from},
+		[2]string{i18n.T("Logged in with"), how},
+		[2]string{i18n.T("Renewed at"), renews},
 		[2]string{i18n.T("IAM ID"), s.IAMID},
 		[2]string{i18n.T("Account ID"), entity(s.AccountID)},
 		[2]string{i18n.T("Issued at"), stamp(t.IssuedAt)},

@@ -366,7 +366,7 @@ func TestAPIKeyWithShowAndHook(t *testing.T) {
 	for _, bad := range []string{goodKey, "@-"} {
 		r = h.run("hook", "bash", "--apikey", bad)
 		assert.Equal(t, 1, r.code)
-		assert.Contains(t, r.stderr, "With hook, --apikey takes @FILE only")
+		assert.Contains(t, r.stderr, "With hook, --apikey and --cr-token take @FILE only")
 		assert.Empty(t, r.stdout)
 	}
 	cmd := exec.Command("bash", "-c", `eval "$(`+binary+` hook bash --apikey @`+keyFile+`)"; printf %s "$ACCESS_TOKEN"`)

@@ -134,7 +134,10 @@ func TestShow(t *testing.T) {
 			}
 			assert.Equal(t, "session", got["token_source"])
 			assert.Equal(t, false, got["expired"])
-			assert.Len(t, got, 15)
+			assert.Equal(t, "password", got["login"], "the token's grant: password")
+			assert.Equal(t, s.iam.URL, got["renews_at"])
+			assert.Equal(t, "", got["compute_resource"])
+			assert.Len(t, got, 18)
 
 			for _, out := range []string{r.stdout, s.run("show").stdout} {
 				assert.NotContains(t, out, strings.Split(jwt, ".")[1], "no token")
@@ -252,7 +255,7 @@ func TestShowEscapesHostileClaims(t *testing.T) {
 						"%v: %U reached stdout:\n%q", args, c, r.stdout)
 				}
 				if len(args) == 1 {
-					assert.Equal(t, 11, strings.Count(r.stdout, "\n"), "one line a row:\n%s", r.stdout)
+					assert.Equal(t, 13, strings.Count(r.stdout, "\n"), "one line a row:\n%s", r.stdout)
 					continue
 				}
 				var got map[string]any

@@ -73,6 +73,8 @@ type Script struct {
 	MinValidity time.Duration
 	NoBearer    bool
 	KeyFile     string // --apikey @KeyFile: an absolute path, or "" for the session or $IBMCLOUD_API_KEY
+	CRFile      string // --cr-token @CRFile: an absolute path
+	Profile     string // --profile
 	Config      string // the config.json whose change means a new login; "" with an API key
 	Stamp       string // the stamp file's path, without the per-shell suffix
 	Quiet       bool   // no messages at all
@@ -127,6 +129,12 @@ func (s Script) Render() (string, error) {
 	}
 	if s.KeyFile != "" {
 		flags = append(flags, "--apikey", quote("@"+s.KeyFile))
+	}
+	if s.CRFile != "" {
+		flags = append(flags, "--cr-token", quote("@"+s.CRFile))
+	}
+	if s.Profile != "" {
+		flags = append(flags, "--profile", quote(s.Profile))
 	}
 	bin, stamp, config := quote(s.Bin), quote(s.Stamp), quote(s.Config)
 	if err != nil {

@@ -123,6 +123,21 @@ func (s *Snapshot) CurrentRegion() models.Region { return s.Repository().Current
 // HTTPTimeout is the CLI's HTTP timeout in seconds, 0 when unset.
 func (s *Snapshot) HTTPTimeout() int { return s.Repository().HTTPTimeout() }
 
+// IsLoggedInAsCRI says the session is a compute resource's (`ibmcloud login --vpc-cri`).
+func (s *Snapshot) IsLoggedInAsCRI() bool { return s.Repository().IsLoggedInAsCRI() }
+
+// CRIType is the compute resource's kind: VPC or PVS (Power Virtual Server).
+func (s *Snapshot) CRIType() string { return s.Repository().CRIType() }
+
+// CurrentProfile is the trusted profile of a compute-resource session.
+func (s *Snapshot) CurrentProfile() models.Profile { return s.Repository().CurrentProfile() }
+
+// VPCCRITokenURL is the VPC metadata service: $IBMCLOUD_CR_VPC_URL, else the SDK's default.
+func (s *Snapshot) VPCCRITokenURL() string { return s.Repository().VPCCRITokenURL() }
+
+// PVSCRITokenURL is the Power metadata service: $IBMCLOUD_CR_PVS_URL, else the SDK's default.
+func (s *Snapshot) PVSCRITokenURL() string { return s.Repository().PVSCRITokenURL() }
+
 // Trace is the CLI's trace setting.
 func (s *Snapshot) Trace() string { return s.Repository().Trace() }
 

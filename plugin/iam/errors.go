@@ -14,8 +14,10 @@ type Grant int
 
 // The grants kp-token sends.
 const (
-	GrantRefreshToken Grant = iota + 1 // the login session's refresh token
-	GrantAPIKey                        // an API key
+	GrantRefreshToken    Grant = iota + 1 // the login session's refresh token
+	GrantAPIKey                           // an API key
+	GrantContainerToken                   // a container's compute-resource token, for a trusted profile
+	GrantComputeResource                  // a virtual server's identity, through its metadata service
 )
 
 // BoundBy is what set the limit of a run, so that a timeout says what to change.
@@ -65,6 +67,14 @@ func (e *Error) Error() string {
 	case Ended:
 		return T("Your IBM Cloud session has expired and cannot be refreshed. Log in again by running 'ibmcloud login', or 'ibmcloud login --sso' with a federated ID.")
 	case Refused:
+		switch e.Grant {
+		case GrantContainerToken:
+			return T("IAM refused the container token for the trusted profile: {{.Detail}}. Check the profile's name, ID or CRN, and that it trusts this compute resource.",
+				map[string]any{"Detail": e.detail()})
+		case GrantComputeResource:
+			return T("The metadata service at '{{.Endpoint}}' refused to issue the trusted profile's token: {{.Detail}}. Log in again by running 'ibmcloud login --vpc-cri', and check that the profile trusts this server.",
+				map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Detail": e.detail()})
+		}
 		if e.Grant == GrantAPIKey {
 			if e.Code == "BXNIM0415E" {
 				return T("IAM could not find the API key ({{.Detail}}). Check that it is copied whole and was not deleted ('ibmcloud iam api-keys'), or create one with 'ibmcloud iam api-key-create'.",
@@ -76,9 +86,17 @@ func (e *Error) Error() string {
 		return T("IAM refused to refresh the access token: {{.Detail}}. Log in again by running 'ibmcloud login', or 'ibmcloud login --sso' with a federated ID.",
 			map[string]any{"Detail": e.detail()})
 	case Unavailable:
+		if e.Grant == GrantComputeResource {
+			return T("The metadata service at '{{.Endpoint}}' could not issue the trusted profile's token: {{.Detail}}. Try again later.",
+				map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Detail": e.detail()})
+		}
 		return T("IAM at '{{.Endpoint}}' could not issue an access token: {{.Detail}}. Try again later.",
 			map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Detail": e.detail()})
 	case Unreachable:
+		if e.Grant == GrantComputeResource {
+			return T("Cannot reach the metadata service at '{{.Endpoint}}': {{.Error}}. Check that this server's metadata service is enabled, or log in again by running 'ibmcloud login'.",
+				map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Error": safetext.Clean(errText(e.Err))})
+		}
 		return T("Cannot reach IAM at '{{.Endpoint}}': {{.Error}}. Check your network connection and try again.",
 			map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Error": safetext.Clean(errText(e.Err))})
 	case Timeout:

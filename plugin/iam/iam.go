@@ -16,6 +16,7 @@ import (
 
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/authentication"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/authentication/iam"
+	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/authentication/vpc"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/common/rest"
 
 	"github.com/kp-token/kp-token/plugin/token"
@@ -60,6 +61,63 @@ func (c *Client) APIKey(ctx context.Context, key string) (token.Token, error) {
 		return token.Token{}, err
 	}
 	return c.check(GrantAPIKey, answer.AccessToken)
+}
+
+// ContainerToken trades a compute-resource token (a container's service account token) for a
+// checked access token of the trusted profile: IAM's cr-token grant, with the profile as its
+// ID ("Profile-…"), CRN ("crn:…") or name, as IBM's container authenticators send it.
+func (c *Client) ContainerToken(ctx context.Context, crToken, profile string) (token.Token, error) {
+	var id, name, crn string
+	switch {
+	case strings.HasPrefix(profile, "crn:"):
+		crn = profile
+	case strings.HasPrefix(profile, "Profile-"):
+		id = profile
+	default:
+		name = profile
+	}
+	answer, err := c.call(ctx, GrantContainerToken, iam.CRTokenRequestWithCRN(crToken, id, name, crn), crToken)
+	if err != nil {
+		return token.Token{}, err
+	}
+	return c.check(GrantContainerToken, answer.AccessToken)
+}
+
+// ComputeResource gets a trusted profile's access token for the VPC or Power virtual server
+// this runs on, as `ibmcloud` renews an `ibmcloud login --vpc-cri` session: the server's
+// metadata service (at metadataURL) issues an instance identity token, then exchanges it for
+// the profile's IAM token, through the SDK's own vpc client.
+func (c *Client) ComputeResource(ctx context.Context, power bool, metadataURL, profileID string) (token.Token, error) {
+	config := vpc.DefaultConfig(metadataURL, vpc.DefaultMetadataServiceVersion)
+	if power {
+		config = vpc.PVSConfig(metadataURL, vpc.DefaultMetadataServiceVersion)
+	}
+	var identity *vpc.InstanceIdentityToken
+	err := c.retry(ctx, GrantComputeResource, metadataURL, "", func(rc *rest.Client) error {
+		var err error
+		identity, err = vpc.NewClient(config, rc).GetInstanceIdentityToken()
+		return err
+	})
+	if err != nil {
+		return token.Token{}, err
+	}
+	req, err := vpc.NewIAMAccessTokenRequest(profileID, "", identity.AccessToken)
+	if err != nil {
+		return token.Token{}, err
+	}
+	var answer *iam.Token
+	err = c.retry(ctx, GrantComputeResource, metadataURL, identity.AccessToken, func(rc *rest.Client) error {
+		var err error
+		answer, err = vpc.NewClient(config, rc).GetIAMAccessToken(req)
+		return err
+	})
+	if err != nil {
+		return token.Token{}, err
+	}
+	saved := c.Endpoint
+	c.Endpoint = metadataURL // for the messages of check
+	defer func() { c.Endpoint = saved }()
+	return c.check(GrantComputeResource, answer.AccessToken)
 }
 
 // check checks the access token IAM issued: a JWT that says when it expires, and not already
@@ -125,8 +183,8 @@ func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastR
 
 // classify turns what the SDK's IAM client returned into one of our kinds. The SDK decodes
 // IAM's error JSON into typed errors for the codes it knows and ServerError for the rest.
-func (c *Client) classify(g Grant, err error, secret string) *Error {
-	e := &Error{Grant: g, Endpoint: c.Endpoint, Bound: c.Bound, BoundBy: c.BoundBy}
+func (c *Client) classify(g Grant, endpoint string, err error, secret string) *Error {
+	e := &Error{Grant: g, Endpoint: endpoint, Bound: c.Bound, BoundBy: c.BoundBy}
 	var (
 		invalid  *authentication.InvalidTokenError
 		expired  *authentication.RefreshTokenExpiryError

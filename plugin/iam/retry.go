@@ -23,10 +23,23 @@ const maxAttempts = 4
 // process per machine talks to IAM, so there is no herd to spread.
 const firstBackoff = 250 * time.Millisecond
 
-// call asks IAM's token endpoint for a token with the SDK's client. It retries what another
-// try can fix (5xx, 429, a connection reset), waiting as IAM's Retry-After asks when it does,
-// for as long as the deadline allows; it never retries a refusal.
+// call asks IAM's token endpoint for a token with the SDK's client, as retry tries.
 func (c *Client) call(ctx context.Context, g Grant, req *authentication.TokenRequest, secret string) (*iam.Token, error) {
+	var answer *iam.Token
+	err := c.retry(ctx, g, c.Endpoint, secret, func(rc *rest.Client) error {
+		var err error
+		answer, err = iam.NewClient(iam.DefaultConfig(c.Endpoint), rc).GetToken(req)
+		return err
+	})
+	return answer, err
+}
+
+// retry runs try with a REST client whose every request ends by the deadline, goes through the
+// answer limit and the trace, and follows no redirect. It tries again what another try can fix
+// (5xx, 429, a connection reset), waiting as the server's Retry-After asks when it does, for as
+// long as the deadline allows; it never retries a refusal. endpoint is where try goes, for
+// messages.
+func (c *Client) retry(ctx context.Context, g Grant, endpoint, secret string, try func(*rest.Client) error) error {
 	rec := &retryAfter{rt: c.transport(secret)}
 	backoff := firstBackoff
 	for attempt := 1; ; attempt++ {
@@ -34,34 +47,33 @@ func (c *Client) call(ctx context.Context, g Grant, req *authentication.TokenReq
 		if remaining <= 0 {
 			kind := Timeout
 			if attempt == 1 {
-				kind = NoTimeLeft // IAM was never asked: it is not to blame
+				kind = NoTimeLeft // the server was never asked: it is not to blame
 			}
-			return nil, &Error{Kind: kind, Grant: g, Endpoint: c.Endpoint, Bound: c.Bound, BoundBy: c.BoundBy}
+			return &Error{Kind: kind, Grant: g, Endpoint: endpoint, Bound: c.Bound, BoundBy: c.BoundBy}
 		}
-		client := iam.NewClient(iam.DefaultConfig(c.Endpoint), &rest.Client{
+		err := try(&rest.Client{
 			HTTPClient:    &http.Client{Timeout: remaining, Transport: rec, CheckRedirect: noRedirects},
 			DefaultHeader: make(http.Header),
 		})
-		answer, err := client.GetToken(req)
 		if err == nil {
-			return answer, nil
+			return nil
 		}
-		e := c.classify(g, err, secret)
+		e := c.classify(g, endpoint, err, secret)
 		if attempt == maxAttempts || !retryable(e, err) {
-			return nil, e
+			return e
 		}
 		wait := backoff
 		if d := rec.last(); d > 0 {
 			wait = d
 		}
 		if wait >= time.Until(deadline(ctx)) {
-			return nil, e // the bound does not allow another try: say what IAM said now
+			return e // the bound does not allow another try: say what the server said now
 		}
 		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return nil, e
+			return e
 		case <-timer.C:
 		}
 		backoff *= 2

@@ -13,15 +13,18 @@ type Kind int
 
 // The kinds of failure.
 const (
-	NotLoggedIn       Kind = iota + 1 // config.json holds no session
-	MalformedToken                    // the stored access token is not a JWT
-	SessionExpired                    // no refresh token, or IAM says it is invalid or expired
-	ConfigUnwritable                  // refreshed tokens could not be saved
-	ConfigChanged                     // config.json changed during the refresh, so it was not saved
-	LockTimeout                       // another process held the refresh lock for too long
-	KeyTimeout                        // the API key could not be read before the deadline
-	NotCached                         // show: no token for the API key is cached
-	NoPrivateEndpoint                 // the CLI uses private endpoints but names no private IAM endpoint
+	NotLoggedIn        Kind = iota + 1 // config.json holds no session
+	MalformedToken                     // the stored access token is not a JWT
+	SessionExpired                     // no refresh token, or IAM says it is invalid or expired
+	ConfigUnwritable                   // refreshed tokens could not be saved
+	ConfigChanged                      // config.json changed during the refresh, so it was not saved
+	LockTimeout                        // another process held the refresh lock for too long
+	KeyTimeout                         // the API key could not be read before the deadline
+	NotCached                          // show: no token for the API key is cached
+	NoPrivateEndpoint                  // the CLI uses private endpoints but names no private IAM endpoint
+	NoTrustedProfile                   // a compute-resource session whose config names no trusted profile
+	NoContainerProfile                 // a container token without a trusted profile to trade it for
+	NoContainerToken                   // no container token given, and none at the default paths
 )
 
 // Error is a failure to get a token. Its text says what went wrong and what to do; it never
@@ -53,6 +56,12 @@ func (e *Error) Error() string {
 	case LockTimeout:
 		return T("Another process refreshing the token held the lock on '{{.Path}}' for longer than {{.Bound}}. Try again.",
 			map[string]any{"Path": safetext.Quote(e.Path), "Bound": e.Bound.String()})
+	case NoContainerProfile:
+		return T("A container token is traded for a trusted profile's token: give --profile ID|NAME|CRN, or set IBMCLOUD_CR_PROFILE.")
+	case NoContainerToken:
+		return T("No container token was given, and none is at {{.Path}}. Give --cr-token @FILE, or set IBMCLOUD_CR_TOKEN.", map[string]any{"Path": e.Path})
+	case NoTrustedProfile:
+		return T("The CLI's configuration names no trusted profile for this compute-resource session, so its token cannot be renewed. Log in again by running 'ibmcloud login --vpc-cri'.")
 	case NoPrivateEndpoint:
 		return T("The CLI uses private endpoints but its configuration names no private IAM endpoint. Log in again by running 'ibmcloud login', or set IAM_ENDPOINT.")
 	case NotCached:

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"time"
 
+	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/models"
+
 	"github.com/kp-token/kp-token/plugin/cliconfig"
 	"github.com/kp-token/kp-token/plugin/iam"
 	"github.com/kp-token/kp-token/plugin/token"
@@ -22,7 +24,45 @@ func (s *session) Describe() (Info, error) {
 	err := s.settle()
 	info := s.info
 	info.Source, info.RefreshToken = FromSession, s.cfg.IAMRefreshToken() != ""
+	if cr, ok := s.computeResource(); ok {
+		info.ComputeResource, info.RenewsAt = cr.kind, cr.url
+	} else if !info.RefreshToken {
+		info.RenewsAt = ""
+	}
 	return info, err
+}
+
+// criConfig is what the SDK's config says of a compute-resource login (`ibmcloud login
+// --vpc-cri`, and Power Virtual Server's): the kind, the trusted profile, the metadata service's
+// URL ($IBMCLOUD_CR_VPC_URL, $IBMCLOUD_CR_PVS_URL, else the SDK's defaults).
+type criConfig interface {
+	IsLoggedInAsCRI() bool
+	CRIType() string
+	CurrentProfile() models.Profile
+	VPCCRITokenURL() string
+	PVSCRITokenURL() string
+}
+
+// computeResource is a session the CLI renews through the server's metadata service: no refresh
+// token, a trusted profile instead.
+type computeResource struct {
+	kind    string // "VPC" or "PVS"
+	url     string // the metadata service
+	profile string // the trusted profile's ID
+}
+
+func (s *session) computeResource() (computeResource, bool) {
+	c, ok := s.cfg.(criConfig)
+	if !ok || !c.IsLoggedInAsCRI() {
+		return computeResource{}, false
+	}
+	switch kind := c.CRIType(); kind {
+	case "VPC":
+		return computeResource{kind, c.VPCCRITokenURL(), c.CurrentProfile().ID}, true
+	case "PVS":
+		return computeResource{kind, c.PVSCRITokenURL(), c.CurrentProfile().ID}, true
+	}
+	return computeResource{}, false
 }
 
 func (s *session) Token(o Options) (token.Token, error) {
@@ -45,7 +85,7 @@ func (s *session) Token(o Options) (token.Token, error) {
 		return token.Token{}, &Error{Kind: SessionExpired}
 	}
 	var err error
-	if refresh == "" {
+	if _, cri := s.computeResource(); refresh == "" && !cri {
 		err = &Error{Kind: SessionExpired}
 	} else {
 		var t token.Token
@@ -68,8 +108,16 @@ func (s *session) refresh(seen token.Token, o Options) (token.Token, error) {
 	}
 	defer cancel()
 	start := s.clock()
+	cr, cri := s.computeResource()
+	subject := Subject(s.cfg.IAMRefreshToken(), s.iam.Endpoint)
+	if cri {
+		if cr.profile == "" {
+			return token.Token{}, &Error{Kind: NoTrustedProfile}
+		}
+		subject = Subject("trusted profile "+cr.profile, cr.url)
+	}
 	var onDisk cliconfig.Tokens
-	return s.flight(ctx, s.path, start, Subject(s.cfg.IAMRefreshToken(), s.iam.Endpoint), o.Force, func() (token.Token, bool, error) {
+	return s.flight(ctx, s.path, start, subject, o.Force, func() (token.Token, bool, error) {
 		var err error
 		deadline, _ := ctx.Deadline()
 		if onDisk, err = cliconfig.ReadTokens(s.path, deadline); err != nil {
@@ -84,12 +132,20 @@ func (s *session) refresh(seen token.Token, o Options) (token.Token, error) {
 				return t, true, nil
 			}
 		}
-		if onDisk.Refresh == "" {
+		if onDisk.Refresh == "" && !cri {
 			return token.Token{}, false, &Error{Kind: SessionExpired}
 		}
 		return token.Token{}, false, nil
 	}, func() (token.Token, error) {
-		fresh, newRefresh, err := s.iam.Refresh(ctx, onDisk.Refresh)
+		var fresh token.Token
+		var newRefresh string
+		var err error
+		if cri {
+			// Renewed as `ibmcloud` renews it; the refresh token stays empty.
+			fresh, err = s.iam.ComputeResource(ctx, cr.kind == "PVS", cr.url, cr.profile)
+		} else {
+			fresh, newRefresh, err = s.iam.Refresh(ctx, onDisk.Refresh)
+		}
 		if err != nil {
 			return token.Token{}, err
 		}

@@ -75,6 +75,8 @@ type Request struct {
 	Stdin   io.Reader     // for --apikey @-
 	Warn    func(string)  // prints a warning on stderr; nil: warnings are dropped
 	Hook    bool          // run by the shell hook: its --timeout is the hook's limit
+	CRToken string        // --cr-token as given: the token or @FILE; "" for $IBMCLOUD_CR_TOKEN or the default paths
+	Profile string        // --profile: the trusted profile's ID, name or CRN
 }
 
 // DefaultTimeout limits a run when the CLI sets no HTTP timeout, so that a shell profile never
@@ -93,20 +95,24 @@ func Open(env Env, req Request) (Source, error) {
 	}
 	r := &run{env: env, timeout: req.Timeout, hook: req.Hook, warn: req.Warn, opened: time.Now()}
 
+	// Which credential, in one place (README: "Which credential is used"): an API key or a
+	// container token on the command line, then $IBMCLOUD_API_KEY, then $IBMCLOUD_CR_TOKEN (or
+	// $IBMCLOUD_CR_PROFILE), then the login session. The command line refuses both flags at once.
 	key, err := readAPIKey(req, r.opened.Add(req.Timeout))
 	if err != nil {
 		return nil, err
 	}
-	if key == "" {
-		key = firstEnv(env.Getenv, "IBMCLOUD_API_KEY", "BLUEMIX_API_KEY")
+	switch {
+	case key != "":
+		return r.apiKey(key, req), nil
+	case req.CRToken != "" || req.Profile != "":
+		return r.container(req.CRToken, req.Profile, req)
 	}
-	if key != "" {
-		r.keyOnly = true
-		a := &apiKey{run: r, key: key}
-		if !req.NoCache {
-			a.cacheDir = env.CacheDir
-		}
-		return a, nil
+	if key = firstEnv(env.Getenv, "IBMCLOUD_API_KEY", "BLUEMIX_API_KEY"); key != "" {
+		return r.apiKey(key, req), nil
+	}
+	if cr, profile := env.Getenv("IBMCLOUD_CR_TOKEN"), env.Getenv("IBMCLOUD_CR_PROFILE"); cr != "" || profile != "" {
+		return r.container(cr, profile, req)
 	}
 	cfg, err := r.config()
 	if err != nil {
@@ -171,8 +177,9 @@ func Endpoint(cfg Config, getenv func(string) string) (url, kind string) {
 
 // Token sources, as Info reports them.
 const (
-	FromSession = "session"
-	FromAPIKey  = "api_key"
+	FromSession   = "session"
+	FromAPIKey    = "api_key"
+	FromContainer = "container_token"
 )
 
 // Info describes a source without its secrets.
@@ -182,6 +189,12 @@ type Info struct {
 	Endpoint       string // where tokens are got
 	EndpointSource string // EndpointFromEnv, EndpointPrivate or EndpointPublic
 	Region         string // the targeted region
+	// ComputeResource is "VPC" or "PVS" for a session of a virtual server's trusted profile
+	// (`ibmcloud login --vpc-cri`), renewed through the server's metadata service.
+	ComputeResource string
+	// RenewsAt is where a new token comes from: IAM's endpoint, or the metadata service's URL;
+	// "" when nothing can renew it (a session without a refresh token: log in again).
+	RenewsAt string
 }
 
 // run is what every source shares: the IAM client, the run's deadline and the clock. What it
@@ -238,6 +251,7 @@ func (r *run) settle() error {
 			r.boundBy = iam.ByFlag
 		}
 		r.info.Endpoint, r.info.EndpointSource = Endpoint(cfg, r.env.Getenv)
+		r.info.RenewsAt = r.info.Endpoint
 		if r.info.Endpoint == "" {
 			r.err = &Error{Kind: NoPrivateEndpoint}
 			return

@@ -1,6 +1,7 @@
 package source
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -11,19 +12,21 @@ import (
 	"github.com/kp-token/kp-token/plugin/token"
 )
 
-// apiKey hands out access tokens for an API key, without a login: it exchanges the key at IAM
-// and caches the access token (never the refresh token, never the key) until it is close to
-// its expiry.
-type apiKey struct {
+// exchanged hands out access tokens without a login, for a credential exchanged at IAM: an API
+// key, or a container's compute-resource token with a trusted profile. It caches the access
+// token (never a refresh token, never the credential) until it is close to its expiry.
+type exchanged struct {
 	*run
-	key      string
+	source   string // FromAPIKey or FromContainer
+	identity string // names the credential (cache file, failure note); the key itself for an API key
+	get      func(ctx context.Context) (token.Token, error)
 	cacheDir string // "" turns the cache off
 }
 
-func (a *apiKey) Describe() (Info, error) {
+func (a *exchanged) Describe() (Info, error) {
 	err := a.settle()
 	info := a.info
-	info.Source = FromAPIKey
+	info.Source = a.source
 	return info, err
 }
 
@@ -33,9 +36,9 @@ type cached struct {
 	Expiration  int64  `json:"expiration"`
 }
 
-// Token returns a token for the key from the cache when it has one, else from IAM. Parallel
-// runs with one key make one exchange.
-func (a *apiKey) Token(o Options) (token.Token, error) {
+// Token returns a token for the credential from the cache when it has one, else from IAM.
+// Parallel runs with one credential make one exchange.
+func (a *exchanged) Token(o Options) (token.Token, error) {
 	if err := a.settle(); err != nil {
 		return token.Token{}, err
 	}
@@ -60,14 +63,14 @@ func (a *apiKey) Token(o Options) (token.Token, error) {
 	return t, err
 }
 
-func (a *apiKey) exchange(o Options, file string, before token.Token, held bool, start time.Time) (token.Token, error) {
+func (a *exchanged) exchange(o Options, file string, before token.Token, held bool, start time.Time) (token.Token, error) {
 	ctx, cancel, err := a.context(held)
 	if err != nil {
 		return token.Token{}, err
 	}
 	defer cancel()
 	exchange := func() (token.Token, error) {
-		t, err := a.iam.APIKey(ctx, a.key)
+		t, err := a.get(ctx)
 		if err == nil && file != "" {
 			writeCache(file, t)
 		}
@@ -79,7 +82,7 @@ func (a *apiKey) exchange(o Options, file string, before token.Token, held bool,
 	// The lock lives beside the cache file, whose directory Token made before the first run
 	// locks: else that run would lock the fallback place, and a run arriving once the
 	// directory exists would lock another file and make a second exchange.
-	return a.flight(ctx, file, start, Subject(a.key, a.iam.Endpoint), o.Force, func() (token.Token, bool, error) {
+	return a.flight(ctx, file, start, Subject(a.identity, a.iam.Endpoint), o.Force, func() (token.Token, bool, error) {
 		// Someone exchanged the key while we waited: with --refresh, only a token that was
 		// not there before we waited will do.
 		t, ok := readCache(file, a.clock())
@@ -87,12 +90,12 @@ func (a *apiKey) exchange(o Options, file string, before token.Token, held bool,
 	}, exchange)
 }
 
-// cacheFile is one file per key and endpoint, named by a SHA-256 of both.
-func (a *apiKey) cacheFile() string {
+// cacheFile is one file per credential and endpoint, named by a SHA-256 of both.
+func (a *exchanged) cacheFile() string {
 	if a.cacheDir == "" {
 		return ""
 	}
-	sum := sha256.Sum256([]byte(a.key + "\x00" + a.iam.Endpoint))
+	sum := sha256.Sum256([]byte(a.identity + "\x00" + a.iam.Endpoint))
 	return filepath.Join(a.cacheDir, hex.EncodeToString(sum[:])+".json")
 }
 

@@ -1,0 +1,163 @@
+package kms
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kp-token/kp-token/plugin/disk"
+)
+
+// DefaultTTL is how long a cache entry is used without asking the Resource Controller again. An
+// instance's GUID, region and service never change; its name can (renamed, or deleted and made
+// again), and a day bounds how long an old answer can last. --refresh asks at once.
+const DefaultTTL = 24 * time.Hour
+
+// MaxStale is how old an entry may be and still be used, with a warning, when the Resource
+// Controller cannot be asked (unavailable, unreachable or timed out): a shell start during an
+// outage keeps its instance. Older entries are dropped when the file is next written.
+const MaxStale = 7 * 24 * time.Hour
+
+// maxEntries bounds the cache file: the newest entries are kept.
+const maxEntries = 64
+
+// maxCacheFile bounds what is read of a cache file.
+const maxCacheFile = 256 << 10
+
+// Cache keeps resolutions per account: <Dir>/<Account>.json, mode 0600, in a directory made
+// private. Nothing secret is in it.
+type Cache struct {
+	Dir     string           // absolute, such as <CLI config dir>/plugins/kp-token/instances
+	Account string           // the token's account ID
+	TTL     time.Duration    // 0: DefaultTTL
+	Now     func() time.Time // nil: time.Now
+}
+
+// Path is the cache file, or "" when there is none: no Dir, a Dir that is not absolute (never one
+// relative to the working directory), or an account ID that is not one (letters, digits, '-'
+// and '_').
+func (c *Cache) Path() string {
+	if c == nil || !filepath.IsAbs(c.Dir) || !accountID(c.Account) {
+		return ""
+	}
+	return filepath.Join(c.Dir, c.Account+".json")
+}
+
+func accountID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func (c *Cache) now() time.Time {
+	if c.Now != nil {
+		return c.Now()
+	}
+	return time.Now()
+}
+
+func (c *Cache) ttl() time.Duration {
+	if c.TTL > 0 {
+		return c.TTL
+	}
+	return DefaultTTL
+}
+
+// cacheFile is the file's form: entries keyed by what was asked ("name:" + the name, or
+// "guid:" + the GUID).
+type cacheFile struct {
+	Entries map[string]cacheEntry `json:"entries"`
+}
+
+type cacheEntry struct {
+	At       int64    `json:"at"` // when it was learned, in Unix seconds
+	Instance Instance `json:"instance"`
+}
+
+func nameKey(name string) string { return "name:" + name }
+func guidKey(guid string) string { return "guid:" + strings.ToLower(guid) }
+
+// read returns the file's entries; a missing, unreadable, corrupt or unsafe file (another
+// user's, a link, in a directory others can write to) has none.
+func (c *Cache) read() (map[string]cacheEntry, string) {
+	path := c.Path()
+	if path == "" || disk.MakePrivate(filepath.Dir(path)) != nil {
+		return nil, ""
+	}
+	b, err := disk.ReadPrivate(path, maxCacheFile)
+	if err != nil {
+		return nil, path
+	}
+	var f cacheFile
+	if json.Unmarshal(b, &f) != nil {
+		return nil, path
+	}
+	return f.Entries, path
+}
+
+// lookup returns the entry for key, checked, and its age; ok is false when there is none, it
+// does not check out, or it is from the future.
+func (c *Cache) lookup(key string) (inst Instance, age time.Duration, ok bool) {
+	entries, _ := c.read()
+	e, found := entries[key]
+	if !found || !e.Instance.valid() {
+		return Instance{}, 0, false
+	}
+	age = c.now().Sub(time.Unix(e.At, 0))
+	if age < -time.Minute {
+		return Instance{}, 0, false
+	}
+	return e.Instance, max(age, 0), true
+}
+
+// store adds entries learned now, drops those older than MaxStale and the oldest beyond
+// maxEntries. It fails silently: a cache that cannot be written costs the next run a call.
+func (c *Cache) store(add map[string]Instance) {
+	entries, path := c.read()
+	if path == "" {
+		return
+	}
+	now := c.now()
+	keep := map[string]cacheEntry{}
+	for k, e := range entries {
+		if age := now.Sub(time.Unix(e.At, 0)); age <= MaxStale && age >= -time.Minute && e.Instance.valid() {
+			keep[k] = e
+		}
+	}
+	for k, inst := range add {
+		keep[k] = cacheEntry{At: now.Unix(), Instance: inst}
+	}
+	if len(keep) > maxEntries {
+		keys := make([]string, 0, len(keep))
+		for k := range keep {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(a, b int) bool { return keep[keys[a]].At > keep[keys[b]].At })
+		for _, k := range keys[maxEntries:] {
+			delete(keep, k)
+		}
+	}
+	b, err := json.Marshal(cacheFile{Entries: keep})
+	if err != nil {
+		return
+	}
+	_ = disk.WriteAtomic(path, b, 0o600)
+}
+
+// valid checks an instance read back from the cache as one from the Resource Controller is
+// checked: its CRN, GUID, service, region and endpoints.
+func (i Instance) valid() bool {
+	c, ok := parseCRN(i.CRN)
+	return ok && (c.service == KeyProtect || c.service == HPCS) && c.service == i.Service && c.guid == i.GUID &&
+		validRegion(i.Region) && publishedURL(i.Endpoints.Public) == i.Endpoints.Public &&
+		publishedURL(i.Endpoints.Private) == i.Endpoints.Private
+}

@@ -1,0 +1,194 @@
+package kms
+
+import (
+	"context"
+	"encoding/json"
+	"net/url"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Client looks up Key Protect and HPCS instances at the Resource Controller with an access
+// token. Its calls end at the context's deadline (DefaultTimeout when it has none).
+type Client struct {
+	Cloud  Cloud               // the CLI's cloud and network: where the Resource Controller is
+	Getenv func(string) string // nil: os.Getenv; EnvRCEndpoint overrides the endpoint
+	Token  string              // the IAM access token, with or without "Bearer "
+	Bound  time.Duration       // the run's limit, named by a timeout's message; 0 when unknown
+	Trace  string              // the CLI's trace setting: "true" (stderr), a file's path, or ""
+}
+
+// Endpoint is the Resource Controller's endpoint the client asks (ResourceControllerEndpoint).
+func (c *Client) Endpoint() (string, error) {
+	getenv := c.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	return ResourceControllerEndpoint(c.Cloud, getenv)
+}
+
+func (c *Client) jwt() string {
+	return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(c.Token), "Bearer "))
+}
+
+// pageSize is asked of the Resource Controller for each page of a list.
+const pageSize = 100
+
+// maxPages bounds a listing: 100 pages of 100 instances, far more than an account holds, and an
+// end to a next_url that never ends.
+const maxPages = 100
+
+// Get looks up the instance with the GUID: GET /v2/resource_instances/{guid}. An instance of
+// another service is an *Error of Kind NotKMS, one being deleted of Kind Deleted, an unknown
+// GUID of Kind NotFound.
+func (c *Client) Get(ctx context.Context, guid string) (Instance, error) {
+	endpoint, err := c.Endpoint()
+	if err != nil {
+		return Instance{}, err
+	}
+	if !IsGUID(guid) {
+		return Instance{}, &Error{Kind: NotFound, Ref: guid, Endpoint: endpoint, Status: 404}
+	}
+	guid = strings.ToLower(guid)
+	body, err := c.get(ctx, endpoint, endpoint+"/v2/resource_instances/"+guid, guid)
+	if err != nil {
+		return Instance{}, err
+	}
+	var r rcInstance
+	if json.Unmarshal(body, &r) != nil {
+		return Instance{}, &Error{Kind: BadAnswer, Ref: guid, Endpoint: endpoint, Status: 200}
+	}
+	inst, cr, ok := r.instance()
+	switch {
+	case cr.guid != "" && cr.guid != guid:
+		return Instance{}, &Error{Kind: BadAnswer, Ref: guid, Endpoint: endpoint, Status: 200}
+	case !ok && cr.service != "" && cr.service != KeyProtect && cr.service != HPCS:
+		return Instance{}, &Error{Kind: NotKMS, Ref: guid, Service: cr.service, Endpoint: endpoint}
+	case !ok:
+		return Instance{}, &Error{Kind: BadAnswer, Ref: guid, Endpoint: endpoint, Status: 200}
+	case r.deleted():
+		return Instance{}, &Error{Kind: Deleted, Ref: guid, State: r.State, Endpoint: endpoint}
+	}
+	return inst, nil
+}
+
+// ByName returns the kms and hs-crypto instances named exactly name (GET
+// /v2/resource_instances?name=NAME, every page), sorted; none is no error.
+func (c *Client) ByName(ctx context.Context, name string) ([]Instance, error) {
+	var out []Instance
+	err := c.list(ctx, name, func(i Instance) {
+		if i.Name == name {
+			out = append(out, i)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	sortInstances(out)
+	return out, nil
+}
+
+// List returns every kms and hs-crypto instance the token can see (GET
+// /v2/resource_instances, every page), sorted by name, then region, then GUID.
+func (c *Client) List(ctx context.Context) ([]Instance, error) {
+	var out []Instance
+	err := c.list(ctx, "", func(i Instance) { out = append(out, i) })
+	if err != nil {
+		return nil, err
+	}
+	sortInstances(out)
+	return out, nil
+}
+
+func sortInstances(s []Instance) {
+	sort.Slice(s, func(a, b int) bool {
+		x, y := s[a], s[b]
+		if x.Name != y.Name {
+			return x.Name < y.Name
+		}
+		if x.Region != y.Region {
+			return x.Region < y.Region
+		}
+		return x.GUID < y.GUID
+	})
+}
+
+// list follows the pages of GET /v2/resource_instances (with ?name= when name is given) and
+// hands each live kms or hs-crypto instance to each. A next_url is followed only on the same
+// scheme and host: the token is never sent anywhere else.
+func (c *Client) list(ctx context.Context, name string, each func(Instance)) error {
+	endpoint, err := c.Endpoint()
+	if err != nil {
+		return err
+	}
+	base, err := url.Parse(endpoint)
+	if err != nil {
+		return &Error{Kind: BadURL, URL: endpoint}
+	}
+	q := url.Values{}
+	if name != "" {
+		q.Set("name", name)
+	}
+	q.Set("limit", strconv.Itoa(pageSize))
+	next := endpoint + "/v2/resource_instances?" + q.Encode()
+	seen := map[string]bool{}
+	for page := 0; next != ""; page++ {
+		bad := &Error{Kind: BadAnswer, Ref: name, Endpoint: endpoint, Status: 200}
+		if page == maxPages || seen[next] {
+			return bad
+		}
+		seen[next] = true
+		body, err := c.get(ctx, endpoint, next, name)
+		if err != nil {
+			return err
+		}
+		var p struct {
+			NextURL   *string       `json:"next_url"`
+			Resources *[]rcInstance `json:"resources"`
+		}
+		if json.Unmarshal(body, &p) != nil || p.Resources == nil {
+			return bad
+		}
+		for _, r := range *p.Resources {
+			if inst, _, ok := r.instance(); ok && !r.deleted() {
+				each(inst)
+			}
+		}
+		next = ""
+		if p.NextURL != nil && *p.NextURL != "" {
+			if next = follow(base, *p.NextURL); next == "" {
+				return bad
+			}
+		}
+	}
+	return nil
+}
+
+// follow resolves a next_url against the endpoint: a path (the Resource Controller's form,
+// "/v2/resource_instances?start=…&limit=100") keeps the endpoint's scheme, host and any path
+// prefix; an absolute URL must have the endpoint's scheme and host. Anything else gives "".
+func follow(base *url.URL, next string) string {
+	ref, err := url.Parse(next)
+	if err != nil || ref.User != nil || ref.Fragment != "" {
+		return ""
+	}
+	if ref.Scheme == "" && ref.Host == "" {
+		if !strings.HasPrefix(ref.Path, "/") {
+			return ""
+		}
+		prefix := strings.TrimRight(base.Path, "/")
+		p := ref.Path
+		if prefix != "" && !strings.HasPrefix(p, prefix+"/") {
+			p = prefix + p
+		}
+		u := url.URL{Scheme: base.Scheme, Host: base.Host, Path: p, RawQuery: ref.RawQuery}
+		return u.String()
+	}
+	if ref.Scheme != base.Scheme || ref.Host != base.Host {
+		return ""
+	}
+	return ref.String()
+}
