@@ -83,6 +83,13 @@ type Server struct {
 	Issued   []string         // access tokens handed out, in order
 	Refreshs []string         // refresh tokens received, in order
 	APIKeys  map[string]bool  // API keys IAM knows (apikey grant)
+	CRTokens []CRToken        // container tokens received (cr-token grant), in order
+	Profiles map[string]bool  // trusted profiles (ID, name or CRN) IAM knows for the cr-token grant
+}
+
+// CRToken is a cr-token grant as IAM received it.
+type CRToken struct {
+	Token, ProfileID, ProfileName, ProfileCRN string
 }
 
 // NewServer starts a loopback IAM; close it with Close.
@@ -121,6 +128,16 @@ func (s *Server) Refresh(w http.ResponseWriter, r *http.Request) {
 	case "refresh_token":
 		if r.PostForm.Get("refresh_token") == "" {
 			Error(w, http.StatusBadRequest, "BXNIM0109E", "Property missing or empty.")
+			return
+		}
+	case "urn:ibm:params:oauth:grant-type:cr-token":
+		f := r.PostForm
+		s.mu.Lock()
+		s.CRTokens = append(s.CRTokens, CRToken{f.Get("cr_token"), f.Get("profile_id"), f.Get("profile_name"), f.Get("profile_crn")})
+		known := s.Profiles[f.Get("profile_id")+f.Get("profile_name")+f.Get("profile_crn")]
+		s.mu.Unlock()
+		if f.Get("cr_token") == "" || !known {
+			Error(w, http.StatusBadRequest, "BXNIM0468E", "The compute resource token or profile was not accepted.")
 			return
 		}
 	case "urn:ibm:params:oauth:grant-type:apikey":

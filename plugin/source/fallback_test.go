@@ -3,6 +3,8 @@ package source_test
 import (
 	"errors"
 	"net/http"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -138,4 +140,32 @@ func TestPeekMakesNoCall(t *testing.T) {
 	_, err = k.token(source.Request{}, source.Options{Peek: true})
 	assert.True(t, errors.Is(err, &source.Error{Kind: source.NotCached}), "%v", err)
 	assert.Equal(t, 0, k.iam.Calls())
+}
+
+// With no container token given, IBM's default paths are tried in order; none there says where
+// it looked.
+func TestContainerTokenDefaultPaths(t *testing.T) {
+	srv := newIAM(t)
+	srv.Profiles = map[string]bool{"kp-reader": true}
+	dir := t.TempDir()
+	paths := []string{filepath.Join(dir, "vault-token"), filepath.Join(dir, "sa-token"), filepath.Join(dir, "ce-token")}
+	saved := source.ContainerTokenPaths
+	source.ContainerTokenPaths = paths
+	t.Cleanup(func() { source.ContainerTokenPaths = saved })
+	env := source.Env{Getenv: vars("IAM_ENDPOINT", srv.URL, "IBMCLOUD_CR_PROFILE", "kp-reader")}
+
+	src, err := source.Open(env, source.Request{})
+	require.NoError(t, err)
+	_, err = src.Token(source.Options{})
+	assert.True(t, errors.Is(err, &source.Error{Kind: source.NoContainerToken}), "%v", err)
+	assert.Contains(t, err.Error(), paths[0])
+
+	require.NoError(t, os.WriteFile(paths[2], []byte("third"), 0o600))
+	require.NoError(t, os.WriteFile(paths[1], []byte("second"), 0o600))
+	src, err = source.Open(env, source.Request{})
+	require.NoError(t, err)
+	_, err = src.Token(source.Options{})
+	require.NoError(t, err)
+	require.Len(t, srv.CRTokens, 1)
+	assert.Equal(t, "second", srv.CRTokens[0].Token, "the first path that exists, in order")
 }
