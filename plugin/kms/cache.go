@@ -1,6 +1,7 @@
 package kms
 
 import (
+	"bytes"
 	"encoding/json"
 	"path/filepath"
 	"sort"
@@ -72,23 +73,27 @@ func (c *Cache) ttl() time.Duration {
 	return DefaultTTL
 }
 
-// cacheFile is the file's form: entries keyed by what was asked ("name:" + the name, or
-// "guid:" + the GUID).
+// The file is one JSON document, {"entries": [entry, …]}, newest first, written with one entry
+// per line so that a lookup finds its line and decodes that entry alone: env runs at every
+// shell start, and decoding a full cache would cost more than the rest of a warm run. A file
+// laid out otherwise (edited by hand) is still read whole when it is next written; its lookups
+// miss until then.
 type cacheFile struct {
-	Entries map[string]cacheEntry `json:"entries"`
+	Entries []cacheEntry `json:"entries"`
 }
 
 type cacheEntry struct {
-	At       int64    `json:"at"` // when it was learned, in Unix seconds
+	Key      string   `json:"key"` // what was asked: "name:" + the name, or "guid:" + the GUID
+	At       int64    `json:"at"`  // when it was learned, in Unix seconds
 	Instance Instance `json:"instance"`
 }
 
 func nameKey(name string) string { return "name:" + name }
 func guidKey(guid string) string { return "guid:" + strings.ToLower(guid) }
 
-// read returns the file's entries; a missing, unreadable, corrupt or unsafe file (another
-// user's, a link, in a directory others can write to) has none.
-func (c *Cache) read() (map[string]cacheEntry, string) {
+// read returns the file's bytes and path; a missing, unreadable or unsafe file (another user's,
+// a link, in a directory others can write to) has none.
+func (c *Cache) read() ([]byte, string) {
 	path := c.Path()
 	if path == "" || disk.MakePrivate(filepath.Dir(path)) != nil {
 		return nil, ""
@@ -97,19 +102,28 @@ func (c *Cache) read() (map[string]cacheEntry, string) {
 	if err != nil {
 		return nil, path
 	}
-	var f cacheFile
-	if json.Unmarshal(b, &f) != nil {
-		return nil, path
-	}
-	return f.Entries, path
+	return b, path
 }
 
 // lookup returns the entry for key, checked, and its age; ok is false when there is none, it
-// does not check out, or it is from the future.
+// does not decode or check out, or it is from the future.
 func (c *Cache) lookup(key string) (inst Instance, age time.Duration, ok bool) {
-	entries, _ := c.read()
-	e, found := entries[key]
-	if !found || !e.Instance.valid() {
+	data, _ := c.read()
+	k, err := json.Marshal(key)
+	if len(data) == 0 || err != nil {
+		return Instance{}, 0, false
+	}
+	prefix := append(append([]byte("\n{\"key\":"), k...), ',')
+	i := bytes.Index(data, prefix)
+	if i < 0 {
+		return Instance{}, 0, false
+	}
+	line := data[i+1:]
+	if j := bytes.IndexByte(line, '\n'); j >= 0 {
+		line = line[:j]
+	}
+	var e cacheEntry
+	if json.Unmarshal(bytes.TrimSuffix(line, []byte(",")), &e) != nil || e.Key != key || !e.Instance.valid() {
 		return Instance{}, 0, false
 	}
 	age = c.now().Sub(time.Unix(e.At, 0))
@@ -122,35 +136,52 @@ func (c *Cache) lookup(key string) (inst Instance, age time.Duration, ok bool) {
 // store adds entries learned now, drops those older than MaxStale and the oldest beyond
 // maxEntries. It fails silently: a cache that cannot be written costs the next run a call.
 func (c *Cache) store(add map[string]Instance) {
-	entries, path := c.read()
+	data, path := c.read()
 	if path == "" {
 		return
 	}
 	now := c.now()
+	var f cacheFile
+	_ = json.Unmarshal(data, &f) // a corrupt file is replaced
 	keep := map[string]cacheEntry{}
-	for k, e := range entries {
+	for _, e := range f.Entries {
 		if age := now.Sub(time.Unix(e.At, 0)); age <= MaxStale && age >= -time.Minute && e.Instance.valid() {
-			keep[k] = e
+			if old, dup := keep[e.Key]; !dup || old.At < e.At {
+				keep[e.Key] = e
+			}
 		}
 	}
 	for k, inst := range add {
-		keep[k] = cacheEntry{At: now.Unix(), Instance: inst}
+		keep[k] = cacheEntry{Key: k, At: now.Unix(), Instance: inst}
 	}
-	if len(keep) > maxEntries {
-		keys := make([]string, 0, len(keep))
-		for k := range keep {
-			keys = append(keys, k)
+	entries := make([]cacheEntry, 0, len(keep))
+	for _, e := range keep {
+		entries = append(entries, e)
+	}
+	sort.Slice(entries, func(a, b int) bool {
+		if entries[a].At != entries[b].At {
+			return entries[a].At > entries[b].At
 		}
-		sort.Slice(keys, func(a, b int) bool { return keep[keys[a]].At > keep[keys[b]].At })
-		for _, k := range keys[maxEntries:] {
-			delete(keep, k)
+		return entries[a].Key < entries[b].Key
+	})
+	if len(entries) > maxEntries {
+		entries = entries[:maxEntries]
+	}
+	var b bytes.Buffer
+	b.WriteString("{\"entries\":[\n")
+	for n, e := range entries {
+		line, err := json.Marshal(e)
+		if err != nil {
+			return
 		}
+		b.Write(line)
+		if n < len(entries)-1 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('\n')
 	}
-	b, err := json.Marshal(cacheFile{Entries: keep})
-	if err != nil {
-		return
-	}
-	_ = disk.WriteAtomic(path, b, 0o600)
+	b.WriteString("]}\n")
+	_ = disk.WriteAtomic(path, b.Bytes(), 0o600)
 }
 
 // valid checks an instance read back from the cache as one from the Resource Controller is

@@ -13,10 +13,15 @@
 //		RC:      &kms.Client{Cloud: cloud, Token: token.JWT, Bound: limit, Trace: trace},
 //		Cache:   &kms.Cache{Dir: filepath.Join(pluginDir, "instances"), Account: account},
 //		Refresh: refreshFlag,            // --refresh: ask the Resource Controller again
-//		Warn:    warn,                   // a stale entry used, a cache that is not the user's
+//		Warn:    warn,                   // a stale entry stood in during an outage
 //	}
-//	res, err := r.Resolve(ctx, instanceFlag, kms.Choice{Network: netFlag, CLIPrivate: cloud.Private, URL: urlFlag})
-//	// res.Instance.GUID → KP_INSTANCE_ID, res.URL → KP_URL (kms.EnvInstanceID, kms.EnvURL)
+//	net := kms.Auto                          // --public: kms.Public, --private: kms.Private
+//	res, err := r.Resolve(ctx, instanceFlag, kms.Choice{Network: net, CLIPrivate: cloud.Private, URL: urlFlag})
+//	// res.Instance.GUID → KP_INSTANCE_ID, res.URL → KP_URL (kms.EnvInstanceID, kms.EnvURL);
+//	// res.Cached says no network call was made.
+//
+//	// instances:
+//	list, err := r.RC.List(ctx)              // sorted; each one's endpoint: list[i].Endpoint(choice)
 //
 // Resolve takes a CRN with no network call (a Key Protect CRN always; an HPCS CRN when --url is
 // given or the cache knows the instance, since an HPCS endpoint is published only in the
@@ -55,15 +60,22 @@
 //
 // Resolutions are kept per account in <Cache.Dir>/<account>.json (mode 0600, in a directory made
 // private with disk.MakePrivate, read with disk.ReadPrivate: never through a link, never another
-// user's file), keyed by the name or GUID as asked. An entry holds the instance's name, GUID,
-// CRN, service, region, resource group ID and published endpoints, and when it was learned:
-// nothing secret. An entry is used for DefaultTTL (24 hours) after it was learned; after that
-// the Resource Controller is asked again, and the stale entry is used (with a warning) only if
-// the Resource Controller cannot be asked (unavailable, unreachable, timed out) and the entry
-// is less than MaxStale (7 days) old. Resolver.Refresh (--refresh) skips the cache and the stale
-// fallback, and stores the fresh answer. A cache that does not decode is ignored and rewritten;
-// one that is not the user's is ignored (with a warning). A warm resolution reads one small file
-// and makes no network call.
+// user's file), keyed by what was asked ("name:" + the name, "guid:" + the GUID; a name's answer
+// is stored under its GUID too). An entry holds the instance's name, GUID, CRN, service, region,
+// resource group ID and published endpoints, and when it was learned: nothing secret. The file
+// is one JSON document, {"entries": [...]}, newest first, one entry per line, so that a lookup
+// decodes only its own entry; at most 64 entries are kept.
+//
+// An entry is used for DefaultTTL (24 hours) after it was learned; after that the Resource
+// Controller is asked again, and the stale entry is used (with a warning through
+// Resolver.Warn) only if the Resource Controller cannot be asked (unavailable, unreachable,
+// timed out) and the entry is less than MaxStale (7 days) old. Resolver.Refresh (--refresh)
+// skips the cache and the stale fallback, and stores the fresh answer. An entry that does not
+// decode or check out (CRN, GUID, service, region, endpoints) is a miss, and the file is
+// rewritten at the next store; a cache file or directory that is not the user's is not used,
+// silently (as the API-key token cache). Two runs storing at once may lose one's entry: the
+// next run asks again. A warm resolution reads one small file and makes no network call
+// (BenchmarkWarmResolve: about 45 µs with two entries, 95 µs with 64).
 //
 // # instances
 //

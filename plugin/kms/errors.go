@@ -126,7 +126,7 @@ func (e *Error) Error() string {
 		if e.Setting != "" {
 			return T("{{.Variable}} is set to '{{.URL}}', which is not an http or https URL of a host. Correct it or unset it.", args)
 		}
-		return T("'{{.URL}}' is not an http or https URL of a host (without user, query or fragment), such as https://us-south.kms.cloud.ibm.com.", args)
+		return T("The endpoint given with --url, '{{.URL}}', is not an http or https URL of a host (without user, query or fragment), such as https://us-south.kms.cloud.ibm.com.", args)
 	case NoRCEndpoint:
 		args := map[string]any{"Variable": EnvRCEndpoint, "Cloud": safetext.Quote(e.Cloud.Name)}
 		if e.Cloud.Private && (e.Cloud.Name == "" || e.Cloud.Name == "bluemix" || e.Cloud.Name == "staging") {

@@ -135,7 +135,7 @@ func (f *fakeRC) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	var match []map[string]any
+	match := []map[string]any{}
 	for _, rec := range records {
 		if name := q.Get("name"); name == "" || rec["name"] == name {
 			match = append(match, rec)

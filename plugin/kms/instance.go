@@ -62,6 +62,9 @@ func parseCRN(s string) (crn, bool) {
 	if c.scope != "" && !(strings.HasPrefix(c.scope, "a/") && word(c.scope[2:])) {
 		return crn{}, false
 	}
+	if (f[8] != "" || f[9] != "") && (!word(f[8]) || !word(f[9])) {
+		return crn{}, false // a resource within the instance: a type and an ID, or neither
+	}
 	return c, true
 }
 

@@ -3,6 +3,7 @@ package kms
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"os"
 	"sort"
@@ -142,6 +143,9 @@ func (c *Client) list(ctx context.Context, name string, each func(Instance)) err
 		}
 		seen[next] = true
 		body, err := c.get(ctx, endpoint, next, name)
+		if errors.Is(err, &Error{Kind: NotFound}) {
+			return bad // the list itself is not there: not the Resource Controller
+		}
 		if err != nil {
 			return err
 		}

@@ -424,3 +424,15 @@ func TestTheResourceControllersEndpoint(t *testing.T) {
 	var e *Error
 	require.True(t, errors.As(err, &e))
 }
+
+// A list that is not there (a wrong override, a proxy's 404) is not "no such name".
+func TestAMissingListIsNotAMissingName(t *testing.T) {
+	rc := newFakeRC(t, estate()...)
+	rc.fail = func(w http.ResponseWriter, _ *http.Request, _ int) bool {
+		http.NotFound(w, nil)
+		return true
+	}
+	_, err := rc.client().ByName(ctxFor(t, 5*time.Second), "my-kp")
+	require.ErrorIs(t, err, &Error{Kind: BadAnswer})
+	assert.Contains(t, err.Error(), EnvRCEndpoint)
+}
