@@ -2,11 +2,11 @@
 //
 // Resources follow the IBM Cloud CLI convention: i18n/resources/all.<locale>.json holds a
 // list of {"id", "translation"} pairs whose id is the English text. They are embedded into the
-// binary (see the embed directive below), so nothing is generated.
+// binary (see shipped below), so nothing is generated.
 package i18n
 
 import (
-	"embed"
+	_ "embed" // the resource files, one string each
 	"encoding/json"
 	"io/fs"
 	"os"
@@ -19,11 +19,43 @@ import (
 // DefaultLocale is used when nothing else matches, and is the reference set of IDs.
 const DefaultLocale = "en_US"
 
-//go:embed resources/all.*.json
-var embedded embed.FS
+// The resource files, embedded one string each rather than as an embed.FS: a string is the
+// file where the binary holds it, so reading a locale copies nothing, and the translations
+// decode returns are slices of it. (embed.FS would copy the file out, and a string conversion
+// copy it again: together they cost more than decoding it.) A test holds this list to the
+// files in resources/.
+var (
+	//go:embed resources/all.de_DE.json
+	deDE string
+	//go:embed resources/all.en_US.json
+	enUS string
+	//go:embed resources/all.es_ES.json
+	esES string
+	//go:embed resources/all.fr_FR.json
+	frFR string
+	//go:embed resources/all.it_IT.json
+	itIT string
+	//go:embed resources/all.ja_JP.json
+	jaJP string
+	//go:embed resources/all.ko_KR.json
+	koKR string
+	//go:embed resources/all.pt_BR.json
+	ptBR string
+	//go:embed resources/all.zh_Hans.json
+	zhHans string
+	//go:embed resources/all.zh_Hant.json
+	zhHant string
+)
 
-// resources is where locales are read from: the embedded files, or a test's own.
-var resources fs.FS = embedded
+// shipped is the embedded locales, in the order Locales lists them.
+var shipped = [...]struct{ locale, file string }{
+	{"de_DE", deDE}, {"en_US", enUS}, {"es_ES", esES}, {"fr_FR", frFR}, {"it_IT", itIT},
+	{"ja_JP", jaJP}, {"ko_KR", koKR}, {"pt_BR", ptBR}, {"zh_Hans", zhHans}, {"zh_Hant", zhHant},
+}
+
+// resources, when a test sets it, replaces the embedded files with its own
+// resources/all.<locale>.json.
+var resources fs.FS
 
 // Message is one entry of a resource file.
 type Message struct {
@@ -72,21 +104,21 @@ func lookup(id string) string {
 	return id
 }
 
-// Init chooses the locale: the CLI's configured locale when set, then LC_ALL, then LANG, then
-// en_US. The first of those that names a locale we ship (exactly, or by its language) wins.
+// Init chooses the locale: the CLI's configured locale when set, then LC_ALL, then
+// LC_MESSAGES, then LANG, then en_US. The first of those that names a locale we ship (exactly,
+// by its Chinese script or region, or by its language) wins; C, POSIX and empty are skipped.
+// Choosing costs at most the parse of the chosen locale's one file: nothing for en_US.
 func Init(configured string) string {
-	locale := Choose(configured, os.Getenv("LC_ALL"), os.Getenv("LANG"))
-	if locale == DefaultLocale {
-		// Nothing to parse for en_US (see lookup): env runs at every shell start.
-		mu.Lock()
-		messages = map[string]string{}
-		mu.Unlock()
-		return locale
-	}
-	m, err := Load(locale)
-	if err != nil {
-		locale = DefaultLocale
-		m, _ = Load(locale)
+	locale := Choose(configured, os.Getenv("LC_ALL"), os.Getenv("LC_MESSAGES"), os.Getenv("LANG"))
+	m := map[string]string{} // en_US: nothing to parse (see lookup); env runs at every shell start
+	if locale != DefaultLocale {
+		loaded, err := Load(locale)
+		if err != nil {
+			// A shipped file that does not parse: en_US, which is the IDs themselves. (A test
+			// holds every shipped file to parsing.)
+			locale, loaded = DefaultLocale, m
+		}
+		m = loaded
 	}
 	mu.Lock()
 	messages = m
@@ -96,11 +128,14 @@ func Init(configured string) string {
 
 // Choose returns the first candidate that matches a shipped locale, or en_US.
 func Choose(candidates ...string) string {
-	var available []string // listed only when a candidate names a language: not at most shell starts
+	var available []string // listed only when a candidate names a language other than en_US's
 	for _, c := range candidates {
 		c = normalize(c)
 		if c == "" {
 			continue
+		}
+		if c == "en_us" {
+			return DefaultLocale // always shipped: no need to list
 		}
 		if available == nil {
 			available = Locales()
@@ -113,7 +148,9 @@ func Choose(candidates ...string) string {
 }
 
 // normalize turns "fr_FR.UTF-8", "fr-FR" or "fr" into "fr_fr" or "fr", and the locales that
-// name no language (C, POSIX) into "".
+// name no language (C, POSIX) into "". Chinese becomes the script the CLI names its locales
+// by: zh_CN, zh_SG and zh become "zh_hans"; zh_TW, zh_HK and zh_MO become "zh_hant"; a script
+// given outright (zh-Hant-TW, zh_Hans) wins over the region.
 func normalize(candidate string) string {
 	c := candidate
 	if i := strings.IndexAny(c, ".@"); i >= 0 {
@@ -123,10 +160,29 @@ func normalize(candidate string) string {
 	if c == "c" || c == "posix" {
 		return ""
 	}
-	return c
+	lang, rest, _ := strings.Cut(c, "_")
+	if lang != "zh" {
+		return c
+	}
+	for _, sub := range strings.Split(rest, "_") {
+		switch sub {
+		case "hans":
+			return "zh_hans"
+		case "hant":
+			return "zh_hant"
+		}
+	}
+	for _, sub := range strings.Split(rest, "_") {
+		switch sub {
+		case "tw", "hk", "mo":
+			return "zh_hant"
+		}
+	}
+	return "zh_hans"
 }
 
-// match maps a normalized candidate onto a shipped locale such as "fr_FR".
+// match maps a normalized candidate onto a shipped locale such as "fr_FR": exactly, else by
+// language alone (de_AT to de_DE, pt to pt_BR).
 func match(c string, available []string) string {
 	for _, l := range available {
 		if strings.ToLower(l) == c {
@@ -144,8 +200,14 @@ func match(c string, available []string) string {
 
 // Locales lists the shipped locales, such as "en_US".
 func Locales() []string {
-	entries, _ := fs.ReadDir(resources, "resources")
 	var out []string
+	if resources == nil {
+		for _, f := range shipped {
+			out = append(out, f.locale)
+		}
+		return out
+	}
+	entries, _ := fs.ReadDir(resources, "resources")
 	for _, e := range entries {
 		name := strings.TrimSuffix(strings.TrimPrefix(e.Name(), "all."), ".json")
 		out = append(out, name)
@@ -153,27 +215,38 @@ func Locales() []string {
 	return out
 }
 
-// Load parses one locale's resource file into a map from ID to translation.
+// file returns one locale's resource file.
+func file(locale string) (string, error) {
+	if resources != nil {
+		data, err := fs.ReadFile(resources, path.Join("resources", "all."+locale+".json"))
+		return string(data), err
+	}
+	for _, f := range shipped {
+		if f.locale == locale {
+			return f.file, nil
+		}
+	}
+	return "", &fs.PathError{Op: "open", Path: "resources/all." + locale + ".json", Err: fs.ErrNotExist}
+}
+
+// Load parses one locale's resource file into a map from ID to translation: one pass over the
+// embedded file, which is not copied (see decode).
 func Load(locale string) (map[string]string, error) {
-	list, err := Messages(locale)
+	s, err := file(locale)
 	if err != nil {
 		return nil, err
 	}
-	m := make(map[string]string, len(list))
-	for _, msg := range list {
-		m[msg.ID] = msg.Translation
-	}
-	return m, nil
+	return decode(s)
 }
 
-// Messages returns one locale's resource file as it is written.
+// Messages returns one locale's resource file as it is written, as encoding/json reads it.
 func Messages(locale string) ([]Message, error) {
-	data, err := fs.ReadFile(resources, path.Join("resources", "all."+locale+".json"))
+	s, err := file(locale)
 	if err != nil {
 		return nil, err
 	}
 	var list []Message
-	if err := json.Unmarshal(data, &list); err != nil {
+	if err := json.Unmarshal([]byte(s), &list); err != nil {
 		return nil, err
 	}
 	return list, nil
