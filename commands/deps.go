@@ -18,6 +18,9 @@ type Deps struct {
 	// --unset and help work without a session. It returns the reason when there is none (such
 	// as a broken config).
 	Tokens func(source.Request) (source.Source, error)
+	// Instances says where Key Protect instances are looked up and cached (--instance,
+	// instances); nil: IBM Cloud's public endpoints, no cache.
+	Instances func() KMSEnv
 
 	// brief is set by the shell hook's runs (env --hook): failures and warnings are one line
 	// each, under the prompt of a shell the user is typing in.

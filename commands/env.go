@@ -5,6 +5,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kp-token/kp-token/plugin/kms"
+	"github.com/kp-token/kp-token/plugin/safetext"
+
 	"github.com/spf13/cobra"
 
 	"github.com/kp-token/kp-token/commands/shell"
@@ -19,8 +22,11 @@ type EnvOptions struct {
 	NoExport   bool
 	WithExpiry bool
 	TokenFlags
-	Unset bool
-	Hook  bool // run by the shell hook
+	InstanceFlags
+	Format  string // "" (shell variables) or "sdk" (IBM's SDK variables)
+	Service string // with --format sdk: the SDK service name
+	Unset   bool
+	Hook    bool // run by the shell hook
 }
 
 // NewCmdEnv builds `env`.
@@ -30,12 +36,17 @@ func NewCmdEnv(d *Deps) *cobra.Command {
 		Use:   "env",
 		Short: i18n.T("Print a shell command that exports the IAM access token."),
 		Example: "  eval \"$(ibmcloud kp-token env)\"\n" +
+			"  eval \"$(ibmcloud kp-token env --instance my-kp)\"     # also KP_INSTANCE_ID and KP_URL\n" +
+			"  eval \"$(ibmcloud kp-token env --format sdk --instance my-kp)\"\n" +
 			"  eval \"$(ibmcloud kp-token env --no-bearer --name KP_TOKEN)\"\n" +
 			"  eval \"$(ibmcloud kp-token env --unset)\"",
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			d.brief = o.Hook
 			if err := exclusive(c.Flags(), "unset", "refresh", "no-bearer", "min-validity"); err != nil {
+				return err
+			}
+			if err := exclusive(c.Flags(), "format", "name", "no-bearer", "with-expiry"); err != nil {
 				return err
 			}
 			return runEnv(d, o)
@@ -49,6 +60,11 @@ func NewCmdEnv(d *Deps) *cobra.Command {
 	fs.BoolVar(&o.NoExport, "no-export", false, i18n.T("Set a shell variable without exporting it to the environment."))
 	fs.BoolVar(&o.WithExpiry, "with-expiry", false, i18n.T("Also set NAME_EXPIRES_AT to the token's expiry in Unix seconds."))
 	o.TokenFlags.register(fs)
+	o.InstanceFlags.register(fs)
+	fs.StringVar(&o.Format, "format", "", i18n.T("sdk: print the variables IBM's SDKs read (IBM_KEY_PROTECT_API_AUTH_TYPE, _BEARER_TOKEN and _URL, with KP_INSTANCE_ID) instead of NAME."))
+	setValueName(fs, "format", "FORMAT")
+	fs.StringVar(&o.Service, "service", kms.DefaultSDKService, i18n.T("With --format sdk, the service name whose variables to set. The default is ibm_key_protect_api."))
+	setValueName(fs, "service", "NAME")
 	fs.BoolVar(&o.Unset, "unset", false, i18n.T("Print a command that unsets the variable and NAME_EXPIRES_AT instead."))
 	// The shell hook's runs: one-line messages, and a timeout that names the hook.
 	fs.BoolVar(&o.Hook, "hook", false, i18n.T("Report as the shell hook does: one line per message."))
@@ -64,15 +80,34 @@ func runEnv(d *Deps, o *EnvOptions) error {
 	if err != nil {
 		return unknownShell(o.Shell)
 	}
+	if err := o.InstanceFlags.check(); err != nil {
+		return err
+	}
+	var sdk kms.SDKNames
+	switch strings.ToLower(o.Format) {
+	case "":
+	case "sdk":
+		if sdk, err = kms.SDKVars(o.Service); err != nil {
+			return usageErrorf(err.Error())
+		}
+	default:
+		return usageErrorf(i18n.T("'{{.Format}}' is not a format env knows. Give sdk, or no --format for NAME.", map[string]any{"Format": safetext.Quote(o.Format)}))
+	}
+	// The variables, in order: the token's (or the SDK's), then the instance's.
 	names := []string{o.Name}
-	if o.WithExpiry || o.Unset {
+	if sdk.AuthType != "" {
+		names = []string{sdk.AuthType, sdk.BearerToken, sdk.URL}
+	} else if o.WithExpiry || o.Unset {
 		// --unset clears the expiry too, whichever way the token was set: no trace of a
 		// token that is gone stays behind.
 		names = append(names, o.Name+"_EXPIRES_AT")
 	}
+	if o.Instance != "" {
+		names = append(names, kms.EnvInstanceID, kms.EnvURL)
+	}
 	var lines []string
 	if o.Unset {
-		if err := o.check(); err != nil {
+		if err := o.TokenFlags.check(); err != nil {
 			return err
 		}
 		for _, n := range names {
@@ -87,8 +122,28 @@ func runEnv(d *Deps, o *EnvOptions) error {
 		if err != nil {
 			return err
 		}
-		values := []string{t.Value(!o.NoBearer), strconv.FormatInt(t.Expiry.Unix(), 10)}
+		inst, err := o.resolve(d, t, o.Refresh, o.Timeout)
+		if err != nil {
+			return err
+		}
+		values := []string{t.Value(!o.NoBearer)}
+		switch {
+		case sdk.AuthType != "":
+			url := ""
+			if inst != nil {
+				url = inst.URL
+			}
+			values = []string{kms.AuthTypeBearerToken, t.JWT, url}
+		case o.WithExpiry:
+			values = append(values, strconv.FormatInt(t.Expiry.Unix(), 10))
+		}
+		if inst != nil {
+			values = append(values, inst.Instance.GUID, inst.URL)
+		}
 		for i, n := range names {
+			if values[i] == "" {
+				continue // the SDK's URL without an instance: left as the user has it
+			}
 			line, err := dialect.Set(n, values[i], !o.NoExport)
 			if err != nil {
 				return err

@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"strings"
 
+	"github.com/kp-token/kp-token/plugin/kms"
+
 	"github.com/spf13/cobra"
 
 	"github.com/kp-token/kp-token/i18n"
@@ -19,6 +21,7 @@ type ExecOptions struct {
 	Name     string
 	NoBearer bool
 	TokenFlags
+	InstanceFlags
 	Command []string
 }
 
@@ -49,6 +52,7 @@ func NewCmdExec(d *Deps) *cobra.Command {
 	registerName(fs, &o.Name)
 	registerNoBearer(fs, &o.NoBearer)
 	o.TokenFlags.register(fs)
+	o.InstanceFlags.register(fs)
 	return cmd
 }
 
@@ -56,7 +60,10 @@ func runExec(d *Deps, o *ExecOptions) error {
 	if err := checkName(o.Name); err != nil {
 		return err
 	}
-	if err := o.check(); err != nil {
+	if err := o.TokenFlags.check(); err != nil {
+		return err
+	}
+	if err := o.InstanceFlags.check(); err != nil {
 		return err
 	}
 	// Find the command before asking for a token: a typo should not cost a refresh.
@@ -68,7 +75,14 @@ func runExec(d *Deps, o *ExecOptions) error {
 	if err != nil {
 		return err
 	}
+	inst, err := o.resolve(d, t, o.Refresh, o.Timeout)
+	if err != nil {
+		return err
+	}
 	env := withVar(os.Environ(), o.Name, t.Value(!o.NoBearer))
+	if inst != nil {
+		env = withVar(withVar(env, kms.EnvInstanceID, inst.Instance.GUID), kms.EnvURL, inst.URL)
+	}
 	if err := execProcess(path, o.Command, env); err != nil {
 		return notRunnable(o.Command[0], err)
 	}

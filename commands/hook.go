@@ -29,6 +29,7 @@ type HookOptions struct {
 	NoBearer bool
 	Freshness
 	Credential
+	InstanceFlags
 	Quiet bool
 }
 
@@ -60,6 +61,7 @@ func NewCmdHook(d *Deps) *cobra.Command {
 	o.Freshness.register(fs)
 	registerAPIKey(fs, &o.APIKey, i18n.T("Use the API key in this file (@FILE) instead of the login session. $IBMCLOUD_API_KEY works too."), "@FILE")
 	o.registerContainer(fs, i18n.T("Use the container token in this file (@FILE), with --profile, instead of the login session. $IBMCLOUD_CR_TOKEN works too."), "@FILE")
+	o.InstanceFlags.register(fs)
 	fs.BoolVar(&o.Quiet, "quiet", false, i18n.T("Print no message in the shell, not even when a refresh fails (the variable is unset then)."))
 	return cmd
 }
@@ -84,12 +86,26 @@ func runHook(d *Deps, o *HookOptions) error {
 	if err := o.Credential.check(); err != nil {
 		return err
 	}
+	if err := o.InstanceFlags.check(); err != nil {
+		return err
+	}
 	// The hook runs this very binary, not `ibmcloud`: it skips the CLI's start-up at every refresh.
 	bin, err := os.Executable()
 	if err != nil {
 		return err
 	}
 	s := hooks.Script{Shell: sh, Bin: bin, Name: o.Name, MinValidity: o.MinValidity, NoBearer: o.NoBearer, Quiet: o.Quiet, Profile: o.Profile}
+	if o.Instance != "" {
+		s.Instance = []string{"--instance", o.Instance}
+		switch {
+		case o.Private:
+			s.Instance = append(s.Instance, "--private")
+		case o.Public:
+			s.Instance = append(s.Instance, "--public")
+		case o.URL != "":
+			s.Instance = append(s.Instance, "--url", o.URL)
+		}
+	}
 	switch {
 	case o.APIKey != "":
 		if s.KeyFile, err = hookKeyFile(o.APIKey, d.warn); err != nil {

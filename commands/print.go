@@ -15,6 +15,7 @@ type PrintOptions struct {
 	NoBearer bool
 	Output   string
 	TokenFlags
+	InstanceFlags
 }
 
 // NewCmdPrint builds `print`: the bare token, for one command's header.
@@ -23,8 +24,8 @@ func NewCmdPrint(d *Deps) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "print",
 		Short: i18n.T("Print the IAM access token alone, for use in one command."),
-		Example: "  curl -H \"Authorization: $(ibmcloud kp-token print)\" https://us-south.kms.cloud.ibm.com/api/v2/keys\n" +
-			"  ibmcloud kp-token print --output json",
+		Example: "  curl -H \"Authorization: $(ibmcloud kp-token print)\" -H \"bluemix-instance: $KP_INSTANCE_ID\" \"$KP_URL/api/v2/keys\"\n" +
+			"  ibmcloud kp-token print --output json --instance my-kp",
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			if err := exclusive(c.Flags(), "no-bearer", "output"); err != nil {
@@ -37,6 +38,7 @@ func NewCmdPrint(d *Deps) *cobra.Command {
 	registerNoBearer(fs, &o.NoBearer)
 	registerOutput(fs, &o.Output)
 	o.TokenFlags.register(fs)
+	o.InstanceFlags.register(fs)
 	return cmd
 }
 
@@ -47,6 +49,9 @@ type TokenJSON struct {
 	TokenType   string `json:"token_type"`
 	Expiration  int64  `json:"expiration"`
 	ExpiresIn   int64  `json:"expires_in"`
+	// With --instance: the instance's GUID (the bluemix-instance header) and endpoint.
+	InstanceID string `json:"instance_id,omitempty"`
+	URL        string `json:"url,omitempty"`
 }
 
 func runPrint(d *Deps, o *PrintOptions) error {
@@ -54,7 +59,17 @@ func runPrint(d *Deps, o *PrintOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := o.InstanceFlags.check(); err != nil {
+		return err
+	}
+	if o.Instance != "" && !asJSON {
+		return usageErrorf(i18n.T("print shows the instance beside the token with --output json only; env and exec set KP_INSTANCE_ID and KP_URL."))
+	}
 	t, _, err := o.token(d)
+	if err != nil {
+		return err
+	}
+	inst, err := o.resolve(d, t, o.Refresh, o.Timeout)
 	if err != nil {
 		return err
 	}
@@ -62,12 +77,16 @@ func runPrint(d *Deps, o *PrintOptions) error {
 		_, err = fmt.Fprintln(d.Stdout, t.Value(!o.NoBearer))
 		return err
 	}
-	b, err := json.MarshalIndent(TokenJSON{
+	out := TokenJSON{
 		AccessToken: t.JWT,
 		TokenType:   "Bearer",
 		Expiration:  t.Expiry.Unix(),
 		ExpiresIn:   int64(time.Until(t.Expiry) / time.Second),
-	}, "", "  ")
+	}
+	if inst != nil {
+		out.InstanceID, out.URL = inst.Instance.GUID, inst.URL
+	}
+	b, err := json.MarshalIndent(out, "", "  ")
 	if err != nil {
 		return err
 	}

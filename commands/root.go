@@ -17,7 +17,7 @@ var subcommands = []struct {
 	make func(*Deps) *cobra.Command
 }{
 	{"env", NewCmdEnv}, {"print", NewCmdPrint}, {"show", NewCmdShow}, {"exec", NewCmdExec}, {"hook", NewCmdHook},
-	{"version", NewCmdVersion},
+	{"instances", NewCmdInstances}, {"curl", NewCmdCurl}, {"version", NewCmdVersion},
 }
 
 // NewRoot builds the command tree.

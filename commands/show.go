@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kp-token/kp-token/plugin/kms"
+
 	"github.com/spf13/cobra"
 
 	"github.com/kp-token/kp-token/i18n"
@@ -19,6 +21,7 @@ import (
 type ShowOptions struct {
 	Output string
 	Credential
+	InstanceFlags
 }
 
 // NewCmdShow builds `show`: who the session is and how long its token has left. It only looks:
@@ -38,6 +41,7 @@ func NewCmdShow(d *Deps) *cobra.Command {
 	registerOutput(fs, &o.Output)
 	registerAPIKey(fs, &o.APIKey, i18n.T("Show the token cached for this API key instead of the login session: @FILE reads it from a file, @- from standard input. The default is $IBMCLOUD_API_KEY."), "KEY")
 	o.registerContainer(fs, i18n.T("Show the token cached for this container token (with --profile) instead of the login session."), "TOKEN")
+	o.InstanceFlags.register(fs)
 	return cmd
 }
 
@@ -74,6 +78,23 @@ type SessionJSON struct {
 	// RenewsAt is where a new token comes from (IAM, or the server's metadata service); ""
 	// when nothing can renew it.
 	RenewsAt string `json:"renews_at"`
+	// With --instance: the instance and its endpoint, as learned before (show makes no call).
+	Instance *InstanceJSON `json:"instance,omitempty"`
+}
+
+// InstanceJSON is an instance as show and instances print it.
+type InstanceJSON struct {
+	Name            string `json:"name"`
+	GUID            string `json:"guid"`
+	CRN             string `json:"crn"`
+	Service         string `json:"service"` // kms (Key Protect) or hs-crypto (HPCS)
+	Region          string `json:"region"`
+	ResourceGroupID string `json:"resource_group_id"`
+	URL             string `json:"url"` // the endpoint chosen (--private, --public, --url)
+}
+
+func instanceJSON(i kms.Instance, url string) *InstanceJSON {
+	return &InstanceJSON{Name: i.Name, GUID: i.GUID, CRN: i.CRN, Service: i.Service, Region: i.Region, ResourceGroupID: i.ResourceGroupID, URL: url}
 }
 
 // Login kinds, as show reports them.
@@ -136,6 +157,9 @@ func runShow(d *Deps, o *ShowOptions) error {
 	if err := o.Credential.check(); err != nil {
 		return err
 	}
+	if err := o.InstanceFlags.check(); err != nil {
+		return err
+	}
 	src, err := d.open(o.request())
 	if err != nil {
 		return err
@@ -150,6 +174,13 @@ func runShow(d *Deps, o *ShowOptions) error {
 	}
 	now := time.Now()
 	s := describeSession(t, info, now)
+	inst, err := o.peek(d, t)
+	if err != nil {
+		return err
+	}
+	if inst != nil {
+		s.Instance = instanceJSON(inst.Instance, inst.URL)
+	}
 	if asJSON {
 		b, err := json.MarshalIndent(s, "", "  ")
 		if err != nil {
@@ -236,6 +267,13 @@ func writeSession(w io.Writer, s SessionJSON, t token.Token, now time.Time) erro
 		[2]string{i18n.T("IAM endpoint"), s.IAMEndpoint + " (" + endpointType + ")"},
 		[2]string{i18n.T("Region"), region},
 	)
+	if s.Instance != nil {
+		in := s.Instance
+		rows = append(rows,
+			[2]string{i18n.T("Instance"), entity(safetext.Terminal(in.Name)) + " (" + in.GUID + ", " + in.Service + ", " + in.Region + ")"},
+			[2]string{i18n.T("Instance endpoint"), safetext.Terminal(in.URL)},
+		)
+	}
 	width := 0
 	for _, r := range rows {
 		width = max(width, len([]rune(r[0])))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/plugin"
@@ -14,6 +15,7 @@ import (
 	"github.com/kp-token/kp-token/commands"
 	"github.com/kp-token/kp-token/i18n"
 	"github.com/kp-token/kp-token/plugin/cliconfig"
+	"github.com/kp-token/kp-token/plugin/kms"
 	"github.com/kp-token/kp-token/plugin/source"
 )
 
@@ -37,7 +39,36 @@ func run(env source.Env, args []string) int {
 	}
 	d := &commands.Deps{Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin}
 	d.Tokens = func(req source.Request) (source.Source, error) { return source.Open(env, req) }
+	d.Instances = func() commands.KMSEnv {
+		// Only once a token was got: the config, when there is one, is loaded already.
+		k := commands.KMSEnv{Trace: os.Getenv("IBMCLOUD_TRACE"), CacheDir: commands.InstanceCacheDir(env.ConfigPath)}
+		if env.Config == nil {
+			return k
+		}
+		if cfg, err := env.Config(time.Time{}); err == nil {
+			if c, ok := cfg.(kms.CloudConfig); ok {
+				k.Cloud = kms.CloudOf(c)
+			}
+			if k.Trace == "" {
+				k.Trace = cfg.Trace()
+			}
+		}
+		return k
+	}
 	return commands.Execute(d, args)
+}
+
+// once memoizes a config loader: the token source and the instance lookup share one read.
+func once(load func(time.Time) (source.Config, error)) func(time.Time) (source.Config, error) {
+	var (
+		o   sync.Once
+		cfg source.Config
+		err error
+	)
+	return func(deadline time.Time) (source.Config, error) {
+		o.Do(func() { cfg, err = load(deadline) })
+		return cfg, err
+	}
 }
 
 func main() {
@@ -62,12 +93,12 @@ func main() {
 	// (cliconfig.Snapshot). Until then the words follow the environment's locale.
 	i18n.Init("")
 	path := cliconfig.Path()
-	os.Exit(run(source.Env{Config: func(deadline time.Time) (source.Config, error) {
+	os.Exit(run(source.Env{Config: once(func(deadline time.Time) (source.Config, error) {
 		snap, err := cliconfig.Load(path, deadline)
 		if err != nil {
 			return nil, err
 		}
 		i18n.Init(snap.Locale())
 		return snap, nil
-	}, ConfigPath: path}, args))
+	}), ConfigPath: path}, args))
 }

@@ -72,12 +72,13 @@ type Script struct {
 	Name        string // the variable it sets
 	MinValidity time.Duration
 	NoBearer    bool
-	KeyFile     string // --apikey @KeyFile: an absolute path, or "" for the session or $IBMCLOUD_API_KEY
-	CRFile      string // --cr-token @CRFile: an absolute path
-	Profile     string // --profile
-	Config      string // the config.json whose change means a new login; "" with an API key
-	Stamp       string // the stamp file's path, without the per-shell suffix
-	Quiet       bool   // no messages at all
+	KeyFile     string   // --apikey @KeyFile: an absolute path, or "" for the session or $IBMCLOUD_API_KEY
+	CRFile      string   // --cr-token @CRFile: an absolute path
+	Profile     string   // --profile
+	Instance    []string // --instance and its endpoint's flags, as env takes them
+	Config      string   // the config.json whose change means a new login; "" with an API key
+	Stamp       string   // the stamp file's path, without the per-shell suffix
+	Quiet       bool     // no messages at all
 }
 
 // Prefix starts every variable and function of the hooks' own.
@@ -135,6 +136,9 @@ func (s Script) Render() (string, error) {
 	}
 	if s.Profile != "" {
 		flags = append(flags, "--profile", quote(s.Profile))
+	}
+	for _, f := range s.Instance {
+		flags = append(flags, quote(f))
 	}
 	bin, stamp, config := quote(s.Bin), quote(s.Stamp), quote(s.Config)
 	if err != nil {

@@ -138,6 +138,16 @@ func (s *Snapshot) VPCCRITokenURL() string { return s.Repository().VPCCRITokenUR
 // PVSCRITokenURL is the Power metadata service: $IBMCLOUD_CR_PVS_URL, else the SDK's default.
 func (s *Snapshot) PVSCRITokenURL() string { return s.Repository().PVSCRITokenURL() }
 
+// CloudName, CloudType, IsAccessFromVPC: which cloud and network the CLI targets (for the
+// Resource Controller's endpoint).
+func (s *Snapshot) CloudName() string { return s.Repository().CloudName() }
+
+// CloudType is the CLI's cloud type, such as public.
+func (s *Snapshot) CloudType() string { return s.Repository().CloudType() }
+
+// IsAccessFromVPC says the CLI reaches private endpoints from a VPC.
+func (s *Snapshot) IsAccessFromVPC() bool { return s.Repository().IsAccessFromVPC() }
+
 // Trace is the CLI's trace setting.
 func (s *Snapshot) Trace() string { return s.Repository().Trace() }
 

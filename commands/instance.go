@@ -1,0 +1,122 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/kp-token/kp-token/plugin/safetext"
+
+	"github.com/spf13/pflag"
+
+	"github.com/kp-token/kp-token/i18n"
+	"github.com/kp-token/kp-token/plugin/kms"
+	"github.com/kp-token/kp-token/plugin/token"
+)
+
+// InstanceFlags name the Key Protect or HPCS instance a command sets up beside the token:
+// --instance, and --private, --public or --url for its endpoint.
+type InstanceFlags struct {
+	Instance string
+	Private  bool
+	Public   bool
+	URL      string
+}
+
+func (f *InstanceFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&f.Instance, "instance", "", i18n.T("Also set KP_INSTANCE_ID and KP_URL for this Key Protect or Hyper Protect Crypto Services instance: its name, GUID or CRN."))
+	setValueName(fs, "instance", "INSTANCE")
+	fs.BoolVar(&f.Private, "private", false, i18n.T("With --instance, use the instance's private endpoint."))
+	fs.BoolVar(&f.Public, "public", false, i18n.T("With --instance, use the instance's public endpoint. The default follows the CLI: private when it uses private endpoints."))
+	fs.StringVar(&f.URL, "url", "", i18n.T("With --instance, use this endpoint."))
+	setValueName(fs, "url", "URL")
+}
+
+func (f *InstanceFlags) check() error {
+	if f.Instance == "" && (f.Private || f.Public || f.URL != "") {
+		return usageErrorf(i18n.T("--private, --public and --url choose the endpoint of an --instance: name the instance too."))
+	}
+	if f.Private && f.Public || f.URL != "" && (f.Private || f.Public) {
+		return usageErrorf(i18n.T("Give one of --private, --public and --url."))
+	}
+	return nil
+}
+
+// resolve finds the instance, when --instance names one: from its CRN, the cache or the
+// Resource Controller (with t, the token the command hands out). nil without --instance.
+func (f *InstanceFlags) resolve(d *Deps, t token.Token, refresh bool, timeout time.Duration) (*kms.Resolution, error) {
+	return f.lookup(d, t, refresh, timeout, false)
+}
+
+// peek finds the instance from its CRN or the cache only: no network call (show).
+func (f *InstanceFlags) peek(d *Deps, t token.Token) (*kms.Resolution, error) {
+	res, err := f.lookup(d, t, false, 0, true)
+	if errors.Is(err, &kms.Error{Kind: kms.NoRCEndpoint}) {
+		return nil, &statusError{code: 1, msg: i18n.T("What the instance '{{.Instance}}' is, kp-token has not learned yet, and show makes no call. Run 'ibmcloud kp-token env --instance {{.Instance}}' first.",
+			map[string]any{"Instance": safetext.Quote(f.Instance)})}
+	}
+	return res, err
+}
+
+func (f *InstanceFlags) lookup(d *Deps, t token.Token, refresh bool, timeout time.Duration, peek bool) (*kms.Resolution, error) {
+	if f.Instance == "" {
+		return nil, nil
+	}
+	env := d.KMS()
+	if timeout <= 0 {
+		timeout = kms.DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	r := &kms.Resolver{
+		RC:      &kms.Client{Cloud: env.Cloud, Token: t.JWT, Bound: timeout, Trace: env.Trace},
+		Refresh: refresh,
+		Warn:    d.warn,
+	}
+	if env.CacheDir != "" {
+		r.Cache = &kms.Cache{Dir: env.CacheDir, Account: t.Claims().Accounts.AccountID}
+	}
+	if peek {
+		r.RC = nil
+	}
+	network := kms.Auto
+	switch {
+	case f.Private:
+		network = kms.Private
+	case f.Public:
+		network = kms.Public
+	}
+	res, err := r.Resolve(ctx, f.Instance, kms.Choice{Network: network, CLIPrivate: env.Cloud.Private, URL: f.URL})
+	if err != nil {
+		return nil, err
+	}
+	return &res, nil
+}
+
+// KMSEnv is what instance lookups need from around the plug-in: the CLI's cloud (where the
+// Resource Controller is, whether it uses private endpoints), the trace setting, and where
+// resolutions are cached.
+type KMSEnv struct {
+	Cloud    kms.Cloud
+	Trace    string
+	CacheDir string
+}
+
+// KMS is d.Instances, or IBM Cloud's public endpoints with no cache.
+func (d *Deps) KMS() KMSEnv {
+	if d.Instances != nil {
+		return d.Instances()
+	}
+	return KMSEnv{Trace: os.Getenv("IBMCLOUD_TRACE")}
+}
+
+// InstanceCacheDir is where instance resolutions are cached, in the plug-in's directory beside
+// config.json's; "" for a relative config path (no cache in the working directory).
+func InstanceCacheDir(configPath string) string {
+	if !filepath.IsAbs(configPath) {
+		return ""
+	}
+	return filepath.Join(filepath.Dir(configPath), "plugins", Namespace, "instances")
+}

@@ -1,0 +1,111 @@
+package commands
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/kp-token/kp-token/i18n"
+	"github.com/kp-token/kp-token/plugin/kms"
+	"github.com/kp-token/kp-token/plugin/safetext"
+)
+
+// InstancesOptions are the inputs of `kp-token instances`.
+type InstancesOptions struct {
+	Output  string
+	Private bool
+	Public  bool
+	TokenFlags
+}
+
+// NewCmdInstances builds `instances`: the Key Protect and HPCS instances the token can see.
+func NewCmdInstances(d *Deps) *cobra.Command {
+	o := &InstancesOptions{}
+	cmd := &cobra.Command{
+		Use:     "instances",
+		Short:   i18n.T("List the Key Protect and Hyper Protect Crypto Services instances you can see."),
+		Example: "  ibmcloud kp-token instances\n  ibmcloud kp-token instances --output json",
+		Args:    noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			if err := exclusive(c.Flags(), "private", "public"); err != nil {
+				return err
+			}
+			return runInstances(d, o)
+		},
+	}
+	fs := cmd.Flags()
+	registerOutput(fs, &o.Output)
+	fs.BoolVar(&o.Private, "private", false, i18n.T("Show each instance's private endpoint."))
+	fs.BoolVar(&o.Public, "public", false, i18n.T("Show each instance's public endpoint. The default follows the CLI: private when it uses private endpoints."))
+	o.TokenFlags.register(fs)
+	return cmd
+}
+
+func runInstances(d *Deps, o *InstancesOptions) error {
+	asJSON, err := wantJSON(o.Output)
+	if err != nil {
+		return err
+	}
+	t, _, err := o.token(d)
+	if err != nil {
+		return err
+	}
+	env := d.KMS()
+	timeout := o.Timeout
+	if timeout <= 0 {
+		timeout = kms.DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	rc := &kms.Client{Cloud: env.Cloud, Token: t.JWT, Bound: timeout, Trace: env.Trace}
+	list, err := rc.List(ctx)
+	if err != nil {
+		return err
+	}
+	choice := kms.Choice{CLIPrivate: env.Cloud.Private}
+	switch {
+	case o.Private:
+		choice.Network = kms.Private
+	case o.Public:
+		choice.Network = kms.Public
+	}
+	out := make([]*InstanceJSON, 0, len(list))
+	for _, inst := range list {
+		url, _ := inst.Endpoint(choice) // an HPCS instance that publishes none: no endpoint
+		out = append(out, instanceJSON(inst, url))
+	}
+	if asJSON {
+		b, err := json.MarshalIndent(out, "", "  ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintln(d.Stdout, string(safetext.JSON(b)))
+		return err
+	}
+	return writeInstances(d.Stdout, out)
+}
+
+// writeInstances is the CLI's table layout: a bold header, then one row an instance.
+func writeInstances(w io.Writer, list []*InstanceJSON) error {
+	if len(list) == 0 {
+		_, err := fmt.Fprintln(w, i18n.T("No Key Protect or Hyper Protect Crypto Services instance was found."))
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
+	header := []string{i18n.T("Name"), i18n.T("Service"), i18n.T("Region"), i18n.T("GUID"), i18n.T("Endpoint"), i18n.T("Resource group ID")}
+	fmt.Fprintln(tw, paint(w, headerStyle, strings.Join(header, "\t")))
+	for _, in := range list {
+		service := map[string]string{kms.KeyProtect: "Key Protect", kms.HPCS: "HPCS"}[in.Service]
+		url := in.URL
+		if url == "" {
+			url = "-"
+		}
+		fmt.Fprintln(tw, strings.Join([]string{safetext.Terminal(in.Name), service, in.Region, in.GUID, safetext.Terminal(url), in.ResourceGroupID}, "\t"))
+	}
+	return tw.Flush()
+}
