@@ -130,7 +130,7 @@ func TestHelp(t *testing.T) {
 	f := newFixture(t, "", "")
 	assert.Equal(t, 0, f.run("env", "--help"))
 	out := f.ui.Outputs()
-	for _, want := range []string{"NAME:\n  env - ", "USAGE:\n  ibmcloud kp-token env [--no-bearer] [--name NAME] [--shell SHELL] [--no-export] [--with-expiry] [--min-validity DURATION] [--refresh] [--apikey KEY] [--cr-token TOKEN] [--profile PROFILE] [--no-cache] [--timeout DURATION] [--unset]", "OPTIONS:", "--min-validity DURATION", "EXAMPLES:"} {
+	for _, want := range []string{"NAME:\n  env - ", "USAGE:\n  ibmcloud kp-token env [--no-bearer] [--name NAME] [--shell SHELL] [--no-export] [--with-expiry] [--min-validity DURATION] [--refresh] [--apikey KEY] [--cr-token TOKEN] [--profile PROFILE] [--no-cache] [--timeout DURATION] [--instance INSTANCE] [--private] [--public] [--url URL] [--format FORMAT] [--service NAME] [--unset]", "OPTIONS:", "--min-validity DURATION", "EXAMPLES:"} {
 		assert.Contains(t, out, want)
 	}
 

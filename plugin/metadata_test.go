@@ -38,20 +38,20 @@ func TestSendMetadataPassesTheSDKChecker(t *testing.T) {
 		assert.NotEmpty(t, c.Description)
 		assert.True(t, strings.HasPrefix(c.Usage, "ibmcloud kp-token "+c.Name), c.Usage)
 	}
-	assert.ElementsMatch(t, []string{"env", "print", "show", "exec", "hook", "version"}, names)
-	assert.Equal(t, "ibmcloud kp-token hook [--name NAME] [--no-bearer] [--min-validity DURATION] [--apikey @FILE] [--cr-token @FILE] [--profile PROFILE] [--quiet] SHELL", byName["hook"].Usage)
-	assert.Equal(t, "ibmcloud kp-token exec [--name NAME] [--no-bearer] [--min-validity DURATION] [--refresh] [--apikey KEY] [--cr-token TOKEN] [--profile PROFILE] [--no-cache] [--timeout DURATION] -- COMMAND [ARG...]", byName["exec"].Usage)
-	assert.Equal(t, "ibmcloud kp-token print [--no-bearer] [--output FORMAT] [--min-validity DURATION] [--refresh] [--apikey KEY] [--cr-token TOKEN] [--profile PROFILE] [--no-cache] [--timeout DURATION]", byName["print"].Usage)
-	assert.Equal(t, "ibmcloud kp-token show [--output FORMAT] [--apikey KEY] [--cr-token TOKEN] [--profile PROFILE]", byName["show"].Usage)
+	assert.ElementsMatch(t, []string{"env", "print", "show", "exec", "hook", "instances", "curl", "version"}, names)
+	assert.Equal(t, "ibmcloud kp-token hook [--name NAME] [--no-bearer] [--min-validity DURATION] [--apikey @FILE] [--cr-token @FILE] [--profile PROFILE] [--instance INSTANCE] [--private] [--public] [--url URL] [--quiet] SHELL", byName["hook"].Usage)
+	assert.Equal(t, "ibmcloud kp-token exec [--name NAME] [--no-bearer] [--min-validity DURATION] [--refresh] [--apikey KEY] [--cr-token TOKEN] [--profile PROFILE] [--no-cache] [--timeout DURATION] [--instance INSTANCE] [--private] [--public] [--url URL] -- COMMAND [ARG...]", byName["exec"].Usage)
+	assert.Equal(t, "ibmcloud kp-token print [--no-bearer] [--output FORMAT] [--min-validity DURATION] [--refresh] [--apikey KEY] [--cr-token TOKEN] [--profile PROFILE] [--no-cache] [--timeout DURATION] [--instance INSTANCE] [--private] [--public] [--url URL]", byName["print"].Usage)
+	assert.Equal(t, "ibmcloud kp-token show [--output FORMAT] [--apikey KEY] [--cr-token TOKEN] [--profile PROFILE] [--instance INSTANCE] [--private] [--public] [--url URL]", byName["show"].Usage)
 	env, ok := byName["env"]
 	require.True(t, ok)
-	assert.Equal(t, "ibmcloud kp-token env [--no-bearer] [--name NAME] [--shell SHELL] [--no-export] [--with-expiry] [--min-validity DURATION] [--refresh] [--apikey KEY] [--cr-token TOKEN] [--profile PROFILE] [--no-cache] [--timeout DURATION] [--unset]", env.Usage)
+	assert.Equal(t, "ibmcloud kp-token env [--no-bearer] [--name NAME] [--shell SHELL] [--no-export] [--with-expiry] [--min-validity DURATION] [--refresh] [--apikey KEY] [--cr-token TOKEN] [--profile PROFILE] [--no-cache] [--timeout DURATION] [--instance INSTANCE] [--private] [--public] [--url URL] [--format FORMAT] [--service NAME] [--unset]", env.Usage)
 	var flags []string
 	for _, f := range env.Flags {
 		flags = append(flags, fmt.Sprintf("%s:%v", f.Name, f.HasValue))
 		assert.NotEmpty(t, f.Description)
 	}
-	assert.Equal(t, []string{"no-bearer:false", "name:true", "shell:true", "no-export:false", "with-expiry:false", "min-validity:true", "refresh:false", "apikey:true", "cr-token:true", "profile:true", "no-cache:false", "timeout:true", "unset:false", "hook:false"}, flags)
+	assert.Equal(t, []string{"no-bearer:false", "name:true", "shell:true", "no-export:false", "with-expiry:false", "min-validity:true", "refresh:false", "apikey:true", "cr-token:true", "profile:true", "no-cache:false", "timeout:true", "instance:true", "private:false", "public:false", "url:true", "format:true", "service:true", "unset:false", "hook:false"}, flags)
 
 	for name, errs := range plugin.NewPluginMetadataValidator().Errors([]plugin.PluginMetadata{md}) {
 		for _, e := range errs {
