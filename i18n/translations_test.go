@@ -20,25 +20,37 @@ var shipped = []string{"de_DE", "en_US", "es_ES", "fr_FR", "it_IT", "ja_JP", "ko
 // sameAsEnglish lists, per locale, the translations that are deliberately spelt as the English
 // ID is: they are that language's own word, or the IBM Cloud term that stays as it is. Every
 // other translation must differ from its ID (TestNothingLeftInEnglish). Each entry must still be
-// an ID whose translation equals it, so the list cannot go stale.
+// an ID whose translation equals it, so the list cannot go stale. GUID, an instance's, is GUID
+// in every language.
 var sameAsEnglish = map[string][]string{
 	"de_DE": {
-		"NAME:",  // German for name is Name
-		"Name",   // idem
-		"Region", // German for region is Region
+		"GUID",
+		"NAME:",   // German for name is Name
+		"Name",    // idem
+		"Region",  // German for region is Region
+		"Service", // IBM's German keeps Service (Service-ID, Servicename)
 	},
-	"es_ES": {"no"}, // Spanish no
+	"es_ES": {"GUID", "no"}, // Spanish no
 	"fr_FR": {
+		"GUID",
 		"1 minute",             // French minute
 		"{{.Minutes}} minutes", // French minutes
+		"Instance",             // French instance
+		"Service",              // French service
 		"public",               // French public (of an endpoint)
 	},
-	"it_IT": {"no"}, // Italian no
+	"it_IT": {
+		"GUID",
+		"Endpoint", // IBM's Italian keeps endpoint (endpoint privato)
+		"no",       // Italian no
+	},
 	// The SDK's ja_JP, ko_KR and zh_Hant keep ID as it is ("ID" in its resource files); zh_Hans
 	// renders it 标识, as the SDK does.
-	"ja_JP":   {"IAM ID"},
-	"ko_KR":   {"IAM ID"},
-	"zh_Hant": {"IAM ID"},
+	"ja_JP":   {"GUID", "IAM ID"},
+	"ko_KR":   {"GUID", "IAM ID"},
+	"pt_BR":   {"GUID"},
+	"zh_Hans": {"GUID"},
+	"zh_Hant": {"GUID", "IAM ID"},
 }
 
 func TestShippedLocales(t *testing.T) {
