@@ -2,13 +2,13 @@
 // token at IAM's token endpoint, with the SDK's own request builders. Around the SDK's client
 // it adds what a command run from a shell profile needs: one deadline for every try, retries of
 // what another try can fix (honouring Retry-After), a cap on answers, no redirects (a secret is
-// never sent elsewhere), the CLI's trace with every secret hidden, and each failure sorted into a Kind with its advice.
+// never sent elsewhere), the CLI's trace with every secret hidden (all of which plugin/httpcall
+// does, for the kms client too), and each failure sorted into a Kind with its advice.
 package iam
 
 import (
 	"context"
 	"errors"
-	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -19,6 +19,7 @@ import (
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/authentication/vpc"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/common/rest"
 
+	"github.com/kp-token/kp-token/plugin/httpcall"
 	"github.com/kp-token/kp-token/plugin/token"
 )
 
@@ -33,7 +34,7 @@ type Client struct {
 	Bound   time.Duration
 	BoundBy BoundBy
 	// Trace is the CLI's trace setting ("true" for stderr, or a file's path); requests and
-	// answers are traced with every token and key hidden (trace.go).
+	// answers are traced with every token and key hidden (plugin/httpcall).
 	Trace string
 }
 
@@ -134,53 +135,6 @@ func (c *Client) check(g Grant, access string) (token.Token, error) {
 	return t, nil
 }
 
-// transport limits answers and, when the trace setting asks for it, traces them with secret
-// hidden.
-func (c *Client) transport(secret string) http.RoundTripper {
-	return newTracer(limitAnswers{http.DefaultTransport}, c.Trace, secret)
-}
-
-// maxAnswer bounds what is read of one answer: IAM's are a few kilobytes, and a proxy or portal
-// that streams without end must not fill the memory of every starting shell.
-const maxAnswer = 1 << 20
-
-var errAnswerTooLarge = errors.New("the answer is larger than 1 MiB")
-
-// limitedBody fails a read past maxAnswer, so the answer is refused (not retried) instead of
-// read whole.
-type limitedBody struct {
-	io.ReadCloser
-	left int64
-}
-
-func (b *limitedBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		return 0, errAnswerTooLarge
-	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
-	}
-	n, err := b.ReadCloser.Read(p)
-	b.left -= int64(n)
-	return n, err
-}
-
-// limitAnswers is the transport under everything else (the SDK's trace logger reads whole
-// answers too): every answer body it returns is limited to maxAnswer.
-type limitAnswers struct{ rt http.RoundTripper }
-
-func (l limitAnswers) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := l.rt.RoundTrip(req)
-	if err == nil {
-		resp.Body = &limitedBody{ReadCloser: resp.Body, left: maxAnswer}
-	}
-	return resp, err
-}
-
-// noRedirects makes a redirect an answer of its own: IAM's token endpoint never redirects, and
-// following one would send the refresh token or API key to another address.
-func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-
 // classify turns what the SDK's IAM client returned into one of our kinds. The SDK decodes
 // IAM's error JSON into typed errors for the codes it knows and ServerError for the rest.
 func (c *Client) classify(g Grant, endpoint string, err error, secret string) *Error {
@@ -199,7 +153,7 @@ func (c *Client) classify(g Grant, endpoint string, err error, secret string) *E
 		e.Kind = Ended
 	case errors.As(err, &server):
 		// IAM's words go into messages and failure notes: never with the secret sent in them.
-		e.Status, e.Code, e.Message = server.StatusCode, hide(server.ErrorCode, secret), hide(server.Description, secret)
+		e.Status, e.Code, e.Message = server.StatusCode, httpcall.Hide(server.ErrorCode, secret), httpcall.Hide(server.Description, secret)
 		e.Kind = byStatus(server.StatusCode)
 	case errors.As(err, &resp):
 		e.Status = resp.StatusCode
@@ -208,7 +162,7 @@ func (c *Client) classify(g Grant, endpoint string, err error, secret string) *E
 		e.Kind = Timeout
 	case errors.As(err, &netErr):
 		e.Kind = Unreachable
-		e.Err = innermost(err)
+		e.Err = httpcall.Innermost(err)
 	default:
 		// A 2xx whose body is not a token response, cut short, or not JSON.
 		e.Kind = BadAnswer
@@ -229,26 +183,6 @@ func byStatus(status int) Kind {
 	}
 }
 
-// innermost drops the request line ("Post \"https://…\": ") from a transport error and keeps
-// the reason, such as "connect: connection refused".
-func innermost(err error) error {
-	var op *net.OpError
-	if errors.As(err, &op) && op.Err != nil {
-		return op.Err
-	}
-	for {
-		next := errors.Unwrap(err)
-		if next == nil {
-			return err
-		}
-		err = next
-	}
-}
-
-// hide replaces secret wherever it appears in s.
-func hide(s, secret string) string {
-	if secret == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, secret, hidden)
-}
+// Redact hides what looks secret in traced text and makes it safe for a terminal: it is
+// httpcall.Redact, kept here for the callers of this package.
+func Redact(s string) string { return httpcall.Redact(s) }

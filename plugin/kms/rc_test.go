@@ -15,6 +15,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/kp-token/kp-token/plugin/httpcall"
 )
 
 func ctxFor(t *testing.T, d time.Duration) context.Context {
@@ -295,7 +297,7 @@ func TestAnswersThatAreNotRecords(t *testing.T) {
 	for name, body := range map[string]string{
 		"not JSON":       `<html>portal</html>`,
 		"no resources":   `{"rows_count":0}`,
-		"over 1 MiB":     `{"resources":[],"pad":"` + strings.Repeat("x", maxAnswer) + `"}`,
+		"over 1 MiB":     `{"resources":[],"pad":"` + strings.Repeat("x", httpcall.MaxAnswer) + `"}`,
 		"cut short JSON": `{"resources":[`,
 	} {
 		t.Run(name, func(t *testing.T) {
@@ -315,11 +317,11 @@ func TestAnswersThatAreNotRecords(t *testing.T) {
 		rec := record("big", KeyProtect, "us-south", guidKP1, nil)
 		rec["pad"] = ""
 		b := mustJSON(t, rec)
-		rec["pad"] = strings.Repeat("x", maxAnswer-len(b))
+		rec["pad"] = strings.Repeat("x", httpcall.MaxAnswer-len(b))
 		rc := newFakeRC(t)
 		rc.fail = func(w http.ResponseWriter, _ *http.Request, _ int) bool {
 			b := mustJSON(t, rec)
-			require.Len(t, b, maxAnswer)
+			require.Len(t, b, httpcall.MaxAnswer)
 			_, _ = w.Write(b)
 			return true
 		}
@@ -366,7 +368,7 @@ func TestTheTokenIsInNoErrorAndNoTrace(t *testing.T) {
 		_, err := c.Get(ctxFor(t, 5*time.Second), guidKP1)
 		require.ErrorIs(t, err, &Error{Kind: Unauthorized})
 		assert.NotContains(t, err.Error(), token)
-		assert.Contains(t, err.Error(), hidden)
+		assert.Contains(t, err.Error(), httpcall.Hidden)
 
 		b, err := os.ReadFile(trace)
 		require.NoError(t, err)

@@ -7,76 +7,51 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"strconv"
-	"strings"
-	"sync"
-	"syscall"
 	"time"
+
+	"github.com/kp-token/kp-token/plugin/httpcall"
 )
-
-// The same limits as the IAM client's (plugin/iam/retry.go), which keeps its own unexported.
-
-// maxAttempts caps the tries of one request: a persistent outage should fail in seconds, not
-// hold a starting shell for the whole bound.
-const maxAttempts = 4
-
-// firstBackoff doubles after each failed try. A variable for tests only.
-var firstBackoff = 250 * time.Millisecond
 
 // DefaultTimeout bounds the calls of a context that has no deadline of its own.
 const DefaultTimeout = 30 * time.Second
 
-// maxAnswer bounds what is read of one answer: a page of 100 records is some tens of
-// kilobytes, and a proxy that streams without end must not fill the memory of a starting shell.
-const maxAnswer = 1 << 20
-
-var errAnswerTooLarge = errors.New("the answer is larger than 1 MiB")
+// firstBackoff is httpcall.FirstBackoff, a variable for tests only.
+var firstBackoff = httpcall.FirstBackoff
 
 // get asks for u with the token, until the answer is 200 or a failure another try cannot fix:
-// 429, 5xx and connection resets are tried again (at most maxAttempts tries, waiting as
-// Retry-After asks, else firstBackoff doubling) while the context's deadline allows.
+// 429, 5xx and connection resets are tried again as httpcall.Retry does (at most 4 tries,
+// waiting as Retry-After asks, else firstBackoff doubling) while the context's deadline allows.
 func (c *Client) get(ctx context.Context, endpoint, u, ref string) ([]byte, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, DefaultTimeout)
 		defer cancel()
 	}
-	deadline, _ := ctx.Deadline()
-	rec := &retryAfter{rt: c.transport()}
-	hc := &http.Client{Transport: rec, CheckRedirect: noRedirects}
-	backoff := firstBackoff
-	for attempt := 1; ; attempt++ {
-		if time.Until(deadline) <= 0 || ctx.Err() != nil {
+	var body []byte
+	err := httpcall.Retry{
+		Trace:        c.Trace,
+		Secrets:      []string{c.jwt()},
+		FirstBackoff: firstBackoff,
+		OutOfTime: func(first bool) error {
 			kind := Timeout
-			if attempt == 1 {
+			if first {
 				kind = NoTimeLeft // the Resource Controller was never asked: it is not to blame
 			}
-			return nil, &Error{Kind: kind, Ref: ref, Endpoint: endpoint, Bound: c.Bound}
-		}
-		status, body, err := c.once(ctx, hc, u)
+			return &Error{Kind: kind, Ref: ref, Endpoint: endpoint, Bound: c.Bound}
+		},
+	}.Do(ctx, func(hc *http.Client) (bool, error) {
+		status, b, err := c.once(ctx, hc, u)
 		if err == nil && status == http.StatusOK {
-			return body, nil
+			body = b
+			return false, nil
 		}
-		e := c.classify(endpoint, ref, status, body, err)
-		if attempt == maxAttempts || !retryable(e, err) {
-			return nil, e
-		}
-		wait := backoff
-		if d := rec.last(); d > 0 {
-			wait = d
-		}
-		if wait >= time.Until(deadline) {
-			return nil, e // the bound does not allow another try: say what was answered now
-		}
-		timer := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			timer.Stop()
-			return nil, e
-		case <-timer.C:
-		}
-		backoff *= 2
+		e := c.classify(endpoint, ref, status, b, err)
+		return retryable(e, err), e
+	})
+	if err != nil {
+		return nil, err
 	}
+	return body, nil
 }
 
 // once makes one request: the status and body of the answer, or why there is none.
@@ -102,7 +77,7 @@ func (c *Client) classify(endpoint, ref string, status int, body []byte, err err
 	e := &Error{Ref: ref, Endpoint: endpoint, Bound: c.Bound, Status: status}
 	var netErr net.Error
 	switch {
-	case errors.Is(err, errAnswerTooLarge):
+	case errors.Is(err, httpcall.ErrAnswerTooLarge):
 		e.Kind = BadAnswer
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled), errors.As(err, &netErr) && netErr.Timeout():
 		e.Kind = Timeout
@@ -111,7 +86,7 @@ func (c *Client) classify(endpoint, ref string, status int, body []byte, err err
 		e.Err = err
 	case err != nil:
 		e.Kind = Unreachable
-		e.Err = innermost(err)
+		e.Err = httpcall.Innermost(err)
 	default:
 		e.Code, e.Message = answerDetail(body, c.jwt())
 		e.Kind = byStatus(status)
@@ -153,125 +128,10 @@ func answerDetail(body []byte, token string) (code, message string) {
 	if len(a.Errors) > 0 && code == "" && message == "" {
 		code, message = a.Errors[0].Code, a.Errors[0].Message
 	}
-	return hide(code, token), hide(message, token)
+	return httpcall.Hide(code, token), httpcall.Hide(message, token)
 }
 
+// retryable: the Resource Controller unavailable, or a connection reset or cut mid-answer.
 func retryable(e *Error, err error) bool {
-	switch e.Kind {
-	case Unavailable:
-		return true
-	case Unreachable, BadAnswer:
-		// A reset or a connection cut mid-answer; a refused connection or an unknown host
-		// would fail the same way again.
-		return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
-	}
-	return false
+	return e.Kind == Unavailable || (e.Kind == Unreachable || e.Kind == BadAnswer) && httpcall.Transient(err)
 }
-
-// innermost drops the request line ("Get \"https://…\": ") from a transport error and keeps
-// the reason, such as "connect: connection refused".
-func innermost(err error) error {
-	var op *net.OpError
-	if errors.As(err, &op) && op.Err != nil {
-		return op.Err
-	}
-	for {
-		next := errors.Unwrap(err)
-		if next == nil {
-			return err
-		}
-		err = next
-	}
-}
-
-// noRedirects makes a redirect an answer of its own: following one would send the token to
-// another address.
-func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-
-// limitedBody fails a read past maxAnswer, so the answer is refused (not retried) instead of
-// read whole.
-type limitedBody struct {
-	io.ReadCloser
-	left int64
-}
-
-func (b *limitedBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		// One byte more tells a body of exactly maxAnswer from a longer one.
-		var one [1]byte
-		if n, _ := b.ReadCloser.Read(one[:]); n == 0 {
-			return 0, io.EOF
-		}
-		return 0, errAnswerTooLarge
-	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
-	}
-	n, err := b.ReadCloser.Read(p)
-	b.left -= int64(n)
-	return n, err
-}
-
-// limitAnswers is the transport under the trace: every answer body it returns is limited to
-// maxAnswer.
-type limitAnswers struct{ rt http.RoundTripper }
-
-func (l limitAnswers) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := l.rt.RoundTrip(req)
-	if err == nil {
-		resp.Body = &limitedBody{ReadCloser: resp.Body, left: maxAnswer}
-	}
-	return resp, err
-}
-
-// retryAfter is a transport that remembers the Retry-After of the latest answer.
-type retryAfter struct {
-	rt http.RoundTripper
-	mu sync.Mutex
-	d  time.Duration
-}
-
-func (r *retryAfter) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := r.rt.RoundTrip(req)
-	var d time.Duration
-	if err == nil {
-		d = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
-	}
-	r.mu.Lock()
-	r.d = d
-	r.mu.Unlock()
-	return resp, err
-}
-
-func (r *retryAfter) last() time.Duration {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.d
-}
-
-// parseRetryAfter reads either form of the header: delay-seconds or an HTTP date.
-func parseRetryAfter(v string, now time.Time) time.Duration {
-	if v == "" {
-		return 0
-	}
-	if secs, err := strconv.Atoi(strings.TrimSpace(v)); err == nil {
-		if secs < 0 {
-			return 0
-		}
-		return time.Duration(min(secs, 3600)) * time.Second // no overflow; any bound is shorter
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
-	}
-	return 0
-}
-
-// hide replaces secret wherever it appears in s.
-func hide(s, secret string) string {
-	if secret == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, secret, hidden)
-}
-
-const hidden = "[PRIVATE DATA HIDDEN]"
