@@ -1,74 +1,115 @@
 package i18n
 
 import (
+	"cmp"
 	"encoding/json"
+	"slices"
 	"strings"
 )
 
-// decode parses one resource file into a map from ID to translation, in one pass, and returns
-// slices of s rather than copies.
+// entry is one message of a catalog.
+type entry struct{ id, translation string }
+
+// catalog is one locale's messages, sorted by ID, one entry per ID: T finds a message by binary
+// search, which costs a few string comparisons and, unlike a map, nothing to build.
+type catalog []entry
+
+// lookup returns the translation of id, if the catalog has one.
+func (c catalog) lookup(id string) (string, bool) {
+	i, ok := slices.BinarySearchFunc(c, id, func(e entry, id string) int { return strings.Compare(e.id, id) })
+	if !ok {
+		return "", false
+	}
+	return c[i].translation, true
+}
+
+// decode parses one resource file into a catalog, in one pass, whose strings are slices of s
+// rather than copies.
 //
-// encoding/json takes about 0.4 ms for a 40 KB file, more than the rest of kp-token's own
+// encoding/json takes about 0.5 ms for a 50 KB file, as long as the rest of kp-token's own
 // start-up, and env runs at every shell start. So decode reads the shape every resource file
 // has, a JSON array of objects whose members are "id" and "translation", itself; a file of any
 // other shape (other members, other JSON values, a syntax error) goes to encoding/json, which
-// decides. decode answers as encoding/json does, but for one thing: bytes in a string that are
-// not UTF-8 are kept as they are where encoding/json would replace each with U+FFFD; checking
-// would take half the pass, and a test holds every shipped file to valid UTF-8 instead. Tests
-// hold decode to encoding/json's answer for every shipped file and for odd inputs, and fuzz it.
-func decode(s string) (map[string]string, error) {
-	if m, ok := scan(s); ok {
-		return m, nil
+// decides. A file whose IDs are not in order (the files are written in all.en_US.json's order,
+// which is sorted) is sorted; where an ID comes twice, the last wins, as with encoding/json.
+//
+// decode answers as encoding/json does but for two things a string without escapes may hold,
+// each of which would cost a check of every byte: a control character (a raw newline, say),
+// which encoding/json refuses, and bytes that are not UTF-8, which encoding/json replaces with
+// U+FFFD; decode keeps both as they are. Neither can ship: the tests read every shipped file
+// with encoding/json too and hold it to valid UTF-8. Tests hold decode to encoding/json's answer
+// for every shipped file and for odd inputs, and fuzz it.
+func decode(s string) (catalog, error) {
+	c, sorted, ok := scan(s)
+	if !ok {
+		var list []Message
+		if err := json.Unmarshal([]byte(s), &list); err != nil {
+			return nil, err
+		}
+		c, sorted = make(catalog, 0, len(list)), false
+		for _, m := range list {
+			c = append(c, entry{m.ID, m.Translation})
+		}
 	}
-	var list []Message
-	if err := json.Unmarshal([]byte(s), &list); err != nil {
-		return nil, err
+	if !sorted {
+		c = sortCatalog(c)
 	}
-	m := make(map[string]string, len(list))
-	for _, msg := range list {
-		m[msg.ID] = msg.Translation
-	}
-	return m, nil
+	return c, nil
 }
 
-// scan reads s as [{"id": "…", "translation": "…"}, …]; ok is false for anything else.
-func scan(s string) (m map[string]string, ok bool) {
+// sortCatalog sorts c by ID and keeps the last entry of each ID.
+func sortCatalog(c catalog) catalog {
+	slices.SortStableFunc(c, func(a, b entry) int { return cmp.Compare(a.id, b.id) })
+	out := c[:0]
+	for i, e := range c {
+		if i+1 < len(c) && c[i+1].id == e.id {
+			continue // a later entry has this ID
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// scan reads s as [{"id": "…", "translation": "…"}, …]; ok is false for anything else. sorted
+// reports that the IDs came in strictly increasing order.
+func scan(s string) (c catalog, sorted, ok bool) {
 	i := skipSpace(s, 0)
 	if i >= len(s) || s[i] != '[' {
-		return nil, false
+		return nil, false, false
 	}
-	m = make(map[string]string, strings.Count(s, "{"))
+	c = make(catalog, 0, len(s)/160+8) // a message takes some 250 bytes of a file
+	sorted = true
 	i = skipSpace(s, i+1)
 	if i < len(s) && s[i] == ']' {
-		return m, skipSpace(s, i+1) == len(s)
+		return c, true, skipSpace(s, i+1) == len(s)
 	}
 	for {
 		if i >= len(s) || s[i] != '{' {
-			return nil, false
+			return nil, false, false
 		}
-		var id, translation string
+		var e entry
 		var haveID, haveTranslation bool
 		i = skipSpace(s, i+1)
 		for {
 			key, j, ok := str(s, i)
 			if !ok {
-				return nil, false
+				return nil, false, false
 			}
 			i = skipSpace(s, j)
 			if i >= len(s) || s[i] != ':' {
-				return nil, false
+				return nil, false, false
 			}
 			value, j, ok := str(s, skipSpace(s, i+1))
 			if !ok {
-				return nil, false
+				return nil, false, false
 			}
 			switch key {
 			case "id":
-				id, haveID = value, true
+				e.id, haveID = value, true
 			case "translation":
-				translation, haveTranslation = value, true
+				e.translation, haveTranslation = value, true
 			default:
-				return nil, false // encoding/json matches keys case-insensitively: let it
+				return nil, false, false // encoding/json matches keys case-insensitively: let it
 			}
 			i = skipSpace(s, j)
 			if i < len(s) && s[i] == ',' {
@@ -78,21 +119,24 @@ func scan(s string) (m map[string]string, ok bool) {
 			if i < len(s) && s[i] == '}' {
 				break
 			}
-			return nil, false
+			return nil, false, false
 		}
 		if !haveID || !haveTranslation {
-			return nil, false
+			return nil, false, false
 		}
-		m[id] = translation
+		if n := len(c); n > 0 && c[n-1].id >= e.id {
+			sorted = false
+		}
+		c = append(c, e)
 		i = skipSpace(s, i+1)
 		if i < len(s) && s[i] == ',' {
 			i = skipSpace(s, i+1)
 			continue
 		}
 		if i < len(s) && s[i] == ']' {
-			return m, skipSpace(s, i+1) == len(s)
+			return c, sorted, skipSpace(s, i+1) == len(s)
 		}
-		return nil, false
+		return nil, false, false
 	}
 }
 
@@ -107,48 +151,11 @@ func str(s string, i int) (value string, next int, ok bool) {
 		return "", len(s), false
 	}
 	j := i + 1 + end
-	switch plain(s[i+1 : j]) {
-	case isPlain:
+	if strings.IndexByte(s[i+1:j], '\\') < 0 {
 		return s[i+1 : j], j + 1, true
-	case hasEscape:
-		return escapedStr(s, i)
 	}
-	return "", j, false
-}
-
-const (
-	isPlain    = iota // no backslash and no control character: the string is its value
-	hasEscape         // holds a backslash
-	hasControl        // a control character, which JSON wants escaped: encoding/json decides
-)
-
-// plain classifies a string's contents eight bytes at a time.
-func plain(s string) int {
-	const ones, highs = 0x0101010101010101, 0x8080808080808080
-	for ; len(s) >= 8; s = s[8:] {
-		x := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
-		if (x-0x20*ones)&^x&highs != 0 { // a byte below 0x20 (bytes from 0x80 up have ^x's high bit clear)
-			return hasControl
-		}
-		if y := x ^ '\\'*ones; (y-ones)&^y&highs != 0 { // a zero byte in y: a backslash in x
-			return hasEscape
-		}
-	}
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < 0x20:
-			return hasControl
-		case c == '\\':
-			return hasEscape
-		}
-	}
-	return isPlain
-}
-
-// escapedStr reads the string at s[i], which holds a backslash, to its true end.
-func escapedStr(s string, i int) (value string, next int, ok bool) {
-	for j := i + 1; j < len(s); j++ {
+	// The quote found may be escaped: find the true end, and let encoding/json unescape.
+	for j = i + 1; j < len(s); j++ {
 		switch s[j] {
 		case '"':
 			var v string

@@ -2,6 +2,7 @@ package i18n
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -47,17 +48,45 @@ func TestEmbeddedAreTheResourceFiles(t *testing.T) {
 	assert.Equal(t, onDisk, embeddedLocales, "a file in resources/ that shipped does not embed (add it there, in order), or the reverse")
 }
 
+// asMap is a catalog as a map from ID to translation.
+func asMap(c catalog) map[string]string {
+	m := make(map[string]string, len(c))
+	for _, e := range c {
+		m[e.id] = e.translation
+	}
+	return m
+}
+
 // TestDecodeReadsEveryShippedFileInOnePass: every shipped file is valid UTF-8 (decode does not
-// check) and of the shape decode reads itself, and decode reads it as encoding/json does.
+// check), of the shape decode reads itself, with its IDs in order, and decode reads it as
+// encoding/json does.
 func TestDecodeReadsEveryShippedFileInOnePass(t *testing.T) {
 	for _, f := range shipped {
 		assert.True(t, utf8.ValidString(f.file), "%s: not UTF-8", f.locale)
-		m, ok := scan(f.file)
+		c, sorted, ok := scan(f.file)
 		assert.True(t, ok, "%s: the one-pass reader gave up on it (encoding/json read it instead)", f.locale)
+		assert.True(t, sorted, "%s: the IDs are not in all.en_US.json's order (sorted), so every start-up sorts them", f.locale)
 		want, err := viaJSON([]byte(f.file))
 		require.NoError(t, err, f.locale)
-		assert.Equal(t, want, m, f.locale)
+		assert.Equal(t, want, asMap(c), f.locale)
 	}
+}
+
+func TestCatalogLookup(t *testing.T) {
+	c, err := decode(`[{"id":"b","translation":"B"},{"id":"a","translation":"A1"},{"id":"c","translation":"C"},{"id":"a","translation":"A2"}]`)
+	require.NoError(t, err)
+	assert.Equal(t, catalog{{"a", "A2"}, {"b", "B"}, {"c", "C"}}, c, "sorted, the last of an ID kept")
+	for id, want := range map[string]string{"a": "A2", "b": "B", "c": "C"} {
+		got, ok := c.lookup(id)
+		assert.True(t, ok, id)
+		assert.Equal(t, want, got, id)
+	}
+	for _, id := range []string{"", "0", "aa", "d"} {
+		_, ok := c.lookup(id)
+		assert.False(t, ok, id)
+	}
+	_, ok := catalog(nil).lookup("a")
+	assert.False(t, ok)
 }
 
 // decodeCases are inputs of every shape: decode must answer as encoding/json does.
@@ -68,14 +97,16 @@ var decodeCases = []string{
 	"[\n  {\n    \"id\": \"a\",\n    \"translation\": \"b\"\n  }\n]\n",
 	"[\r\n\t{\"translation\" : \"b\" , \"id\" : \"a\"} ,{\"id\":\"c\",\"translation\":\"d\"}\r\n]",
 	`[{"id":"a","translation":"b"},{"id":"a","translation":"c"}]`, // the last wins
+	`[{"id":"b","translation":"1"},{"id":"a","translation":"2"},{"id":"b","translation":"3"}]`,
 	`[{"id":"a","id":"x","translation":"b"}]`,
 	`[{"id":"q\"uote","translation":"back\\slash \/ \n \t \u00e9 \ud83d\ude00 {{.X}}"}]`,
 	`[{"id":"a\u0027b","translation":"\u65e5\u672c"}]`,
 	`[{"id":"日本語","translation":"한국어 中文 Français"}]`,
 	`[{"id":"a","translation":"bad escape \x"}]`,
 	`[{"id":"a","translation":"lone surrogate \ud800"}]`,
-	"[{\"id\":\"a\",\"translation\":\"raw\nnewline\"}]",
-	"[{\"id\":\"a\",\"translation\":\"raw\ttab\"}]",
+	"[{\"id\":\"a\",\"translation\":\"raw\nnewline\"}]", // kept as it is (see decode)
+	"[{\"id\":\"a\",\"translation\":\"raw\ttab\"}]",     // idem
+	"[{\"id\":\"a\",\"translation\":\"raw\nnewline, escaped \\\" quote\"}]",
 	"[{\"id\":\"a\",\"translation\":\"bad utf-8 \xff\xfe\"}]",       // kept as it is (see decode)
 	"[{\"id\":\"a\",\"translation\":\"truncated utf-8 \xe6\x97\"}]", // idem
 	"[{\"id\":\"a\",\"translation\":\"bad utf-8 \xff\", \"x\": 1}]", // encoding/json decides
@@ -102,17 +133,26 @@ var decodeCases = []string{
 }
 
 // sameAsJSON holds decode's answer for in to encoding/json's: the same error or none, and the
-// same map, unless in is not UTF-8 (see decode).
+// same messages, but for the two things decode keeps as they are (see decode): a control
+// character in a string without escapes, and bytes that are not UTF-8.
 func sameAsJSON(t *testing.T, in string) {
 	t.Helper()
-	got, gotErr := decode(in)
+	c, gotErr := decode(in)
 	want, wantErr := viaJSON([]byte(in))
+	if wantErr != nil && gotErr == nil && strings.ContainsFunc(in, func(r rune) bool { return r < 0x20 }) {
+		// encoding/json refuses a control character that decode may keep: the same once the
+		// control characters are escaped.
+		want, wantErr = viaJSON([]byte(escapeControls(in)))
+	}
 	if (gotErr != nil) != (wantErr != nil) {
 		t.Fatalf("%q: decode's error %v, encoding/json's %v", in, gotErr, wantErr)
 	}
 	if wantErr != nil {
 		return
 	}
+	assert.True(t, slices.IsSortedFunc(c, func(a, b entry) int { return strings.Compare(a.id, b.id) }), "%q: not sorted", in)
+	got := asMap(c)
+	assert.Len(t, c, len(got), "%q: an ID twice", in)
 	if utf8.ValidString(in) {
 		assert.Equal(t, want, got, "%q", in)
 		return
@@ -121,6 +161,28 @@ func sameAsJSON(t *testing.T, in string) {
 	for id, tr := range got {
 		assert.Equal(t, want[replaceBadBytes(id)], replaceBadBytes(tr), "%q", in)
 	}
+}
+
+// escapeControls escapes the control characters inside in's strings, as JSON wants them.
+func escapeControls(in string) string {
+	var b strings.Builder
+	inString, escaped := false, false
+	for i := 0; i < len(in); i++ {
+		c := in[i]
+		switch {
+		case escaped:
+			escaped = false
+		case inString && c == '\\':
+			escaped = true
+		case c == '"':
+			inString = !inString
+		case inString && c < 0x20:
+			fmt.Fprintf(&b, `\u%04x`, c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // replaceBadBytes does what encoding/json does to a string that is not UTF-8: each byte that
@@ -139,7 +201,10 @@ func TestDecodeAnswersAsEncodingJSON(t *testing.T) {
 	}
 	got, err := decode("[{\"id\":\"a\",\"translation\":\"bad \xff\"}]")
 	require.NoError(t, err)
-	assert.Equal(t, "bad \xff", got["a"], "bytes that are not UTF-8 are kept as they are")
+	assert.Equal(t, "bad \xff", asMap(got)["a"], "bytes that are not UTF-8 are kept as they are")
+	got, err = decode("[{\"id\":\"a\",\"translation\":\"raw\nnewline\"}]")
+	require.NoError(t, err)
+	assert.Equal(t, "raw\nnewline", asMap(got)["a"], "a control character is kept as it is")
 }
 
 func FuzzDecode(f *testing.F) {

@@ -65,7 +65,7 @@ type Message struct {
 
 var (
 	mu       sync.RWMutex
-	messages map[string]string // the chosen locale's translations; nil means not chosen yet
+	messages catalog // the chosen locale's translations; nil means not chosen yet
 )
 
 // T translates id and fills its {{.Field}} placeholders from the optional map.
@@ -96,7 +96,7 @@ func lookup(id string) string {
 		m = messages
 		mu.RUnlock()
 	}
-	if s, ok := m[id]; ok && s != "" {
+	if s, ok := m.lookup(id); ok && s != "" {
 		return s
 	}
 	// en_US translations are the IDs themselves (a test holds them to it), so the ID is the
@@ -110,9 +110,9 @@ func lookup(id string) string {
 // Choosing costs at most the parse of the chosen locale's one file: nothing for en_US.
 func Init(configured string) string {
 	locale := Choose(configured, os.Getenv("LC_ALL"), os.Getenv("LC_MESSAGES"), os.Getenv("LANG"))
-	m := map[string]string{} // en_US: nothing to parse (see lookup); env runs at every shell start
+	m := catalog{} // en_US: nothing to parse (see lookup); env runs at every shell start
 	if locale != DefaultLocale {
-		loaded, err := Load(locale)
+		loaded, err := load(locale)
 		if err != nil {
 			// A shipped file that does not parse: en_US, which is the IDs themselves. (A test
 			// holds every shipped file to parsing.)
@@ -229,9 +229,22 @@ func file(locale string) (string, error) {
 	return "", &fs.PathError{Op: "open", Path: "resources/all." + locale + ".json", Err: fs.ErrNotExist}
 }
 
-// Load parses one locale's resource file into a map from ID to translation: one pass over the
-// embedded file, which is not copied (see decode).
+// Load parses one locale's resource file into a map from ID to translation.
 func Load(locale string) (map[string]string, error) {
+	c, err := load(locale)
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]string, len(c))
+	for _, e := range c {
+		m[e.id] = e.translation
+	}
+	return m, nil
+}
+
+// load parses one locale's resource file into the catalog T reads: one pass over the embedded
+// file, which is not copied (see decode).
+func load(locale string) (catalog, error) {
 	s, err := file(locale)
 	if err != nil {
 		return nil, err
