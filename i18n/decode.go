@@ -73,6 +73,22 @@ func sortCatalog(c catalog) catalog {
 // scan reads s as [{"id": "…", "translation": "…"}, …]; ok is false for anything else. sorted
 // reports that the IDs came in strictly increasing order.
 func scan(s string) (c catalog, sorted, ok bool) {
+	// The next backslash, found once for the file rather than once for every string: a string
+	// that ends before it has no escape in it.
+	esc := strings.IndexByte(s, '\\')
+	if esc < 0 {
+		esc = len(s)
+	}
+	str := func(i int) (value string, next int, ok bool) {
+		value, next, ok = readString(s, i, esc)
+		if ok && next > esc {
+			esc = next + strings.IndexByte(s[next:], '\\')
+			if esc < next {
+				esc = len(s)
+			}
+		}
+		return value, next, ok
+	}
 	i := skipSpace(s, 0)
 	if i >= len(s) || s[i] != '[' {
 		return nil, false, false
@@ -91,7 +107,7 @@ func scan(s string) (c catalog, sorted, ok bool) {
 		var haveID, haveTranslation bool
 		i = skipSpace(s, i+1)
 		for {
-			key, j, ok := str(s, i)
+			key, j, ok := str(i)
 			if !ok {
 				return nil, false, false
 			}
@@ -99,7 +115,7 @@ func scan(s string) (c catalog, sorted, ok bool) {
 			if i >= len(s) || s[i] != ':' {
 				return nil, false, false
 			}
-			value, j, ok := str(s, skipSpace(s, i+1))
+			value, j, ok := str(skipSpace(s, i+1))
 			if !ok {
 				return nil, false, false
 			}
@@ -140,9 +156,10 @@ func scan(s string) (c catalog, sorted, ok bool) {
 	}
 }
 
-// str reads the JSON string that starts at s[i] and returns its value and the index after it.
-// A string with an escape in it goes to encoding/json, which the files seldom need.
-func str(s string, i int) (value string, next int, ok bool) {
+// readString reads the JSON string that starts at s[i] and returns its value and the index
+// after it; esc is the index of the first backslash from s[i] on, or len(s). A string with an
+// escape in it goes to encoding/json, which the files seldom need.
+func readString(s string, i, esc int) (value string, next int, ok bool) {
 	if i >= len(s) || s[i] != '"' {
 		return "", i, false
 	}
@@ -151,7 +168,7 @@ func str(s string, i int) (value string, next int, ok bool) {
 		return "", len(s), false
 	}
 	j := i + 1 + end
-	if strings.IndexByte(s[i+1:j], '\\') < 0 {
+	if esc > j {
 		return s[i+1 : j], j + 1, true
 	}
 	// The quote found may be escaped: find the true end, and let encoding/json unescape.

@@ -98,7 +98,9 @@ func main() {
 		if err != nil {
 			return nil, err
 		}
-		i18n.Init(snap.Locale())
+		if l := snap.Locale(); l != "" {
+			i18n.Init(l) // the CLI's own setting; else the environment's locale, chosen already
+		}
 		return snap, nil
 	}), ConfigPath: path}, args))
 }
