@@ -124,7 +124,27 @@ if ! got=$(LANG=ja_JP.UTF-8 "$tmp/kp-token" env) || [[ $got != "$want" ]]; then
 	exit 1
 fi
 
-# The first command and env-ja_JP are judged against the second; the rest are for information.
-"$tmp/benchrun" -runs "$runs" -warmup "$warmup" -budget "$budget" -judge env-ja_JP \
+# env --instance on a warm cache: what an earlier run learned of the instance "bench-kp" (for the
+# token's account), so this run makes no network call; the Resource Controller is a closed port,
+# so a call would fail loudly.
+guid=0a1b2c3d-0000-4000-8000-00000000be01
+instances=$home/.bluemix/plugins/kp-token/instances
+mkdir -p "$instances"
+chmod 700 "$home/.bluemix/plugins" "$home/.bluemix/plugins/kp-token" "$instances"
+crn="crn:v1:bluemix:public:kms:us-south:a/0123456789abcdef0123456789abcdef:$guid::"
+printf '{"entries":[\n{"key":"name:bench-kp","at":%d,"instance":{"name":"bench-kp","guid":"%s","crn":"%s","service":"kms","region":"us-south","resource_group_id":"rg","endpoints":{}}}\n]}\n' \
+	"$now" "$guid" "$crn" >"$instances/0123456789abcdef0123456789abcdef.json"
+chmod 600 "$instances/0123456789abcdef0123456789abcdef.json"
+export IBMCLOUD_RESOURCE_CONTROLLER_API_ENDPOINT=http://127.0.0.1:9
+if ! got=$("$tmp/kp-token" env --instance bench-kp) ||
+	[[ $got != "$want"$'\n'"export KP_INSTANCE_ID='$guid'"$'\n'"export KP_URL='https://us-south.kms.cloud.ibm.com'" ]]; then
+	echo "bench: kp-token env --instance failed on a warm cache, or printed other lines: $got" >&2
+	exit 1
+fi
+
+# The first command, env-ja_JP and env-instance are judged against the second; the rest are for
+# information.
+"$tmp/benchrun" -runs "$runs" -warmup "$warmup" -budget "$budget" -judge env-ja_JP -judge env-instance \
 	env "$tmp/kp-token" env -- sdkfloor "$tmp/sdkfloor" -- \
-	env-ja_JP LANG=ja_JP.UTF-8 "$tmp/kp-token" env -- minimal "$tmp/minimal"
+	env-ja_JP LANG=ja_JP.UTF-8 "$tmp/kp-token" env -- \
+	env-instance "$tmp/kp-token" env --instance bench-kp -- minimal "$tmp/minimal"

@@ -70,17 +70,6 @@ func (f *InstanceFlags) lookup(d *Deps, t token.Token, refresh bool, timeout tim
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	r := &kms.Resolver{
-		RC:      &kms.Client{Cloud: env.Cloud, Token: t.JWT, Bound: timeout, Trace: env.Trace},
-		Refresh: refresh,
-		Warn:    d.warn,
-	}
-	if env.CacheDir != "" {
-		r.Cache = &kms.Cache{Dir: env.CacheDir, Account: t.Claims().Accounts.AccountID}
-	}
-	if peek {
-		r.RC = nil
-	}
 	network := kms.Auto
 	switch {
 	case f.Private:
@@ -88,7 +77,24 @@ func (f *InstanceFlags) lookup(d *Deps, t token.Token, refresh bool, timeout tim
 	case f.Public:
 		network = kms.Public
 	}
-	res, err := r.Resolve(ctx, f.Instance, kms.Choice{Network: network, CLIPrivate: env.Cloud.Private, URL: f.URL})
+	choice := kms.Choice{Network: network, CLIPrivate: env.Private(), URL: f.URL}
+	r := &kms.Resolver{Refresh: refresh, Warn: d.warn}
+	if env.CacheDir != "" {
+		r.Cache = &kms.Cache{Dir: env.CacheDir, Account: t.Account}
+	}
+	if !refresh {
+		// From the CRN or the cache first: at a shell start the instance is known, and the
+		// cloud the Resource Controller is in need not be worked out.
+		res, err := r.Resolve(ctx, f.Instance, choice)
+		if err == nil || peek || !errors.Is(err, &kms.Error{Kind: kms.NoRCEndpoint}) {
+			if err != nil {
+				return nil, err
+			}
+			return &res, nil
+		}
+	}
+	r.RC = &kms.Client{Cloud: env.Cloud(), Token: t.JWT, Bound: timeout, Trace: env.Trace()}
+	res, err := r.Resolve(ctx, f.Instance, choice)
 	if err != nil {
 		return nil, err
 	}
@@ -99,8 +105,9 @@ func (f *InstanceFlags) lookup(d *Deps, t token.Token, refresh bool, timeout tim
 // Resource Controller is, whether it uses private endpoints), the trace setting, and where
 // resolutions are cached.
 type KMSEnv struct {
-	Cloud    kms.Cloud
-	Trace    string
+	Cloud    func() kms.Cloud // asked only when the Resource Controller is
+	Private  func() bool      // the CLI uses private endpoints
+	Trace    func() string
 	CacheDir string
 }
 
@@ -109,7 +116,11 @@ func (d *Deps) KMS() KMSEnv {
 	if d.Instances != nil {
 		return d.Instances()
 	}
-	return KMSEnv{Trace: os.Getenv("IBMCLOUD_TRACE")}
+	return KMSEnv{
+		Cloud:   func() kms.Cloud { return kms.Cloud{} },
+		Private: func() bool { return false },
+		Trace:   func() string { return os.Getenv("IBMCLOUD_TRACE") },
+	}
 }
 
 // InstanceCacheDir is where instance resolutions are cached, in the plug-in's directory beside

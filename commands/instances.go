@@ -62,12 +62,13 @@ func runInstances(d *Deps, o *InstancesOptions) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)
 	defer cancel()
-	rc := &kms.Client{Cloud: env.Cloud, Token: t.JWT, Bound: timeout, Trace: env.Trace}
+	cloud := env.Cloud()
+	rc := &kms.Client{Cloud: cloud, Token: t.JWT, Bound: timeout, Trace: env.Trace()}
 	list, err := rc.List(ctx)
 	if err != nil {
 		return err
 	}
-	choice := kms.Choice{CLIPrivate: env.Cloud.Private}
+	choice := kms.Choice{CLIPrivate: cloud.Private}
 	switch {
 	case o.Private:
 		choice.Network = kms.Private

@@ -40,20 +40,24 @@ func run(env source.Env, args []string) int {
 	d := &commands.Deps{Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin}
 	d.Tokens = func(req source.Request) (source.Source, error) { return source.Open(env, req) }
 	d.Instances = func() commands.KMSEnv {
-		// Only once a token was got: the config, when there is one, is loaded already.
-		k := commands.KMSEnv{Trace: os.Getenv("IBMCLOUD_TRACE"), CacheDir: commands.InstanceCacheDir(env.ConfigPath)}
-		if env.Config == nil {
-			return k
+		// Asked once a token was got: the config, when there is one, is loaded already.
+		cfg, _ := env.Config(time.Time{})
+		return commands.KMSEnv{
+			CacheDir: commands.InstanceCacheDir(env.ConfigPath),
+			Private:  func() bool { return cfg != nil && cfg.IsPrivateEndpointEnabled() },
+			Cloud: func() kms.Cloud {
+				if c, ok := cfg.(kms.CloudConfig); ok {
+					return kms.CloudOf(c)
+				}
+				return kms.Cloud{}
+			},
+			Trace: func() string {
+				if t := os.Getenv("IBMCLOUD_TRACE"); t != "" || cfg == nil {
+					return t
+				}
+				return cfg.Trace()
+			},
 		}
-		if cfg, err := env.Config(time.Time{}); err == nil {
-			if c, ok := cfg.(kms.CloudConfig); ok {
-				k.Cloud = kms.CloudOf(c)
-			}
-			if k.Trace == "" {
-				k.Trace = cfg.Trace()
-			}
-		}
-		return k
 	}
 	return commands.Execute(d, args)
 }

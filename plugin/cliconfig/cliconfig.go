@@ -55,6 +55,7 @@ type sessionFields struct {
 	IAMToken        string
 	IAMRefreshToken string
 	Locale          string
+	IsPrivate       bool // what the SDK's IsPrivateEndpointEnabled answers
 }
 
 // Load reads path and decodes the session's fields, reporting what does not parse instead of
@@ -114,8 +115,9 @@ func (s *Snapshot) Locale() string { return s.session.Locale }
 // IAMEndpoint is the IAM endpoint the CLI targets, as the SDK chooses it.
 func (s *Snapshot) IAMEndpoint() string { return s.Repository().IAMEndpoint() }
 
-// IsPrivateEndpointEnabled says whether the CLI uses private endpoints.
-func (s *Snapshot) IsPrivateEndpointEnabled() bool { return s.Repository().IsPrivateEndpointEnabled() }
+// IsPrivateEndpointEnabled says whether the CLI uses private endpoints: config.json's IsPrivate,
+// which is all the SDK reads for it (an instance's endpoint is chosen by it at every shell start).
+func (s *Snapshot) IsPrivateEndpointEnabled() bool { return s.session.IsPrivate }
 
 // CurrentRegion is the targeted region.
 func (s *Snapshot) CurrentRegion() models.Region { return s.Repository().CurrentRegion() }
