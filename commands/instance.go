@@ -80,7 +80,7 @@ func (f *InstanceFlags) lookup(d *Deps, t token.Token, refresh bool, timeout tim
 	choice := kms.Choice{Network: network, CLIPrivate: env.Private(), URL: f.URL}
 	r := &kms.Resolver{Refresh: refresh, Warn: d.warn}
 	if env.CacheDir != "" {
-		r.Cache = &kms.Cache{Dir: env.CacheDir, Account: t.Account}
+		r.Cache = &kms.Cache{Dir: env.CacheDir, Account: t.Account()}
 	}
 	if !refresh {
 		// From the CRN or the cache first: at a shell start the instance is known, and the

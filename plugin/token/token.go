@@ -26,12 +26,11 @@ type Token struct {
 	JWT      string    // header.payload.signature, without the Bearer prefix
 	Expiry   time.Time // zero when the claims carry no exp or do not decode
 	IssuedAt time.Time // zero when the claims carry no iat or do not decode
-	Account  string    // the account's ID (the account.bss claim), "" when there is none
 }
 
 // Parse checks value ("Bearer x.y.z" or "x.y.z") and reads when it was issued and expires, as
 // the SDK's decoder reads them. It does not verify the signature: IAM does that when the token
-// is used. Only exp, iat and the account are decoded here: this runs at every shell start, and decoding
+// is used. Only exp and iat are decoded here: this runs at every shell start, and decoding
 // every claim into the SDK's struct costs a tenth of a millisecond that env does not need
 // (Claims decodes them all).
 func Parse(value string) (Token, error) {
@@ -51,16 +50,25 @@ func Parse(value string) (Token, error) {
 	if json.Unmarshal(payload, &claims) == nil {
 		t.Expiry, t.IssuedAt = claims.Expiry.Time(), claims.IssueAt.Time()
 	}
-	// The account alone, apart: a claim of another shape must not cost the expiry.
-	var account struct {
+	return t, nil
+}
+
+// Account is the account's ID (the account.bss claim), "" when there is none; decoded when
+// asked (--instance), apart from the other claims: one of another shape does not cost it.
+func (t Token) Account() string {
+	payload, err := core_config.DecodeAccessToken(t.JWT)
+	if err != nil {
+		return ""
+	}
+	var claims struct {
 		Account struct {
 			BSS string `json:"bss"`
 		} `json:"account"`
 	}
-	if json.Unmarshal(payload, &account) == nil {
-		t.Account = account.Account.BSS
+	if json.Unmarshal(payload, &claims) != nil {
+		return ""
 	}
-	return t, nil
+	return claims.Account.BSS
 }
 
 // Claims decodes every claim with the SDK's decoder (iam_id, email, account, sub_type…).
