@@ -148,3 +148,19 @@ fi
 	env "$tmp/kp-token" env -- sdkfloor "$tmp/sdkfloor" -- \
 	env-ja_JP LANG=ja_JP.UTF-8 "$tmp/kp-token" env -- \
 	env-instance "$tmp/kp-token" env --instance bench-kp -- minimal "$tmp/minimal"
+
+# Wall time on a shared or virtual machine drifts by a few per cent from one run to the next;
+# instructions do not. With valgrind installed, the programs are counted by callgrind too (one
+# run each: the count is the same at every run), for a figure beside the budget that does not
+# drift. (It leaves out what instructions cannot see: page faults, the kernel.)
+if command -v valgrind >/dev/null 2>&1; then
+	count() { # VAR=value... PROG ARG...: instructions
+		env "$@" 2>&1 >/dev/null | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
+	}
+	vg=(valgrind --tool=callgrind --callgrind-out-file=/dev/null)
+	floor_n=$(count "${vg[@]}" "$tmp/sdkfloor")
+	ratio() { awk -v l="$1" -v n="$2" -v f="$floor_n" 'BEGIN { printf "%s / sdkfloor = %.3f in instructions (%d / %d)\n", l, n / f, n, f }'; }
+	ratio env "$(count "${vg[@]}" "$tmp/kp-token" env)"
+	ratio env-ja_JP "$(count LANG=ja_JP.UTF-8 "${vg[@]}" "$tmp/kp-token" env)"
+	ratio env-instance "$(count "${vg[@]}" "$tmp/kp-token" env --instance bench-kp)"
+fi

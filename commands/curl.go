@@ -22,7 +22,7 @@ func NewCmdCurl(d *Deps) *cobra.Command {
 	o := &CurlOptions{}
 	cmd := &cobra.Command{
 		Use:   "curl",
-		Short: i18n.T("Print a curl config with the token's header (and the instance's), for curl -K."),
+		Short: i18n.N("Print a curl config with the token's header (and the instance's), for curl -K."),
 		Example: "  curl -K <(ibmcloud kp-token curl --instance my-kp) \"$KP_URL/api/v2/keys\"\n" +
 			"  ibmcloud kp-token curl --instance my-kp | curl -K - \"$KP_URL/api/v2/keys\"",
 		Args: noArgs,

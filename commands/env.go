@@ -34,7 +34,7 @@ func NewCmdEnv(d *Deps) *cobra.Command {
 	o := &EnvOptions{}
 	cmd := &cobra.Command{
 		Use:   "env",
-		Short: i18n.T("Print a shell command that exports the IAM access token."),
+		Short: i18n.N("Print a shell command that exports the IAM access token."),
 		Example: "  eval \"$(ibmcloud kp-token env)\"\n" +
 			"  eval \"$(ibmcloud kp-token env --instance my-kp)\"     # also KP_INSTANCE_ID and KP_URL\n" +
 			"  eval \"$(ibmcloud kp-token env --format sdk --instance my-kp)\"\n" +
@@ -55,19 +55,19 @@ func NewCmdEnv(d *Deps) *cobra.Command {
 	fs := cmd.Flags()
 	registerNoBearer(fs, &o.NoBearer)
 	registerName(fs, &o.Name)
-	fs.StringVar(&o.Shell, "shell", "sh", i18n.T("Shell to print for: sh (also bash, zsh, ksh, dash), fish, csh, tcsh, powershell, pwsh or cmd. The default is sh."))
+	fs.StringVar(&o.Shell, "shell", "sh", i18n.N("Shell to print for: sh (also bash, zsh, ksh, dash), fish, csh, tcsh, powershell, pwsh or cmd. The default is sh."))
 	setValueName(fs, "shell", "SHELL")
-	fs.BoolVar(&o.NoExport, "no-export", false, i18n.T("Set a shell variable without exporting it to the environment."))
-	fs.BoolVar(&o.WithExpiry, "with-expiry", false, i18n.T("Also set NAME_EXPIRES_AT to the token's expiry in Unix seconds."))
+	fs.BoolVar(&o.NoExport, "no-export", false, i18n.N("Set a shell variable without exporting it to the environment."))
+	fs.BoolVar(&o.WithExpiry, "with-expiry", false, i18n.N("Also set NAME_EXPIRES_AT to the token's expiry in Unix seconds."))
 	o.TokenFlags.register(fs)
 	o.InstanceFlags.register(fs)
-	fs.StringVar(&o.Format, "format", "", i18n.T("sdk: print the variables IBM's SDKs read (IBM_KEY_PROTECT_API_AUTH_TYPE, _BEARER_TOKEN and _URL, with KP_INSTANCE_ID) instead of NAME."))
+	fs.StringVar(&o.Format, "format", "", i18n.N("sdk: print the variables IBM's SDKs read (IBM_KEY_PROTECT_API_AUTH_TYPE, _BEARER_TOKEN and _URL, with KP_INSTANCE_ID) instead of NAME."))
 	setValueName(fs, "format", "FORMAT")
-	fs.StringVar(&o.Service, "service", kms.DefaultSDKService, i18n.T("With --format sdk, the service name whose variables to set. The default is ibm_key_protect_api."))
+	fs.StringVar(&o.Service, "service", kms.DefaultSDKService, i18n.N("With --format sdk, the service name whose variables to set. The default is ibm_key_protect_api."))
 	setValueName(fs, "service", "NAME")
-	fs.BoolVar(&o.Unset, "unset", false, i18n.T("Print a command that unsets the variable and NAME_EXPIRES_AT instead."))
+	fs.BoolVar(&o.Unset, "unset", false, i18n.N("Print a command that unsets the variable and NAME_EXPIRES_AT instead."))
 	// The shell hook's runs: one-line messages, and a timeout that names the hook.
-	fs.BoolVar(&o.Hook, "hook", false, i18n.T("Report as the shell hook does: one line per message."))
+	fs.BoolVar(&o.Hook, "hook", false, i18n.N("Report as the shell hook does: one line per message."))
 	_ = fs.MarkHidden("hook")
 	return cmd
 }

@@ -31,7 +31,7 @@ func NewCmdExec(d *Deps) *cobra.Command {
 	o := &ExecOptions{}
 	cmd := &cobra.Command{
 		Use:   "exec",
-		Short: i18n.T("Run a command with the IAM access token in its environment."),
+		Short: i18n.N("Run a command with the IAM access token in its environment."),
 		Example: "  ibmcloud kp-token exec -- ./list-keys.sh\n" +
 			"  ibmcloud kp-token exec --name KP_TOKEN --no-bearer -- terraform apply",
 		Annotations: map[string]string{"args": "-- COMMAND [ARG...]"},

@@ -32,7 +32,7 @@ type Freshness struct {
 }
 
 func (f *Freshness) register(fs *pflag.FlagSet) {
-	fs.DurationVar(&f.MinValidity, "min-validity", DefaultMinValidity, i18n.T("Refresh the token first when it expires within this duration, such as 10m. The default is 5m."))
+	fs.DurationVar(&f.MinValidity, "min-validity", DefaultMinValidity, i18n.N("Refresh the token first when it expires within this duration, such as 10m. The default is 5m."))
 	setValueName(fs, "min-validity", "DURATION")
 }
 
@@ -71,7 +71,7 @@ type Credential struct {
 func (c *Credential) registerContainer(fs *pflag.FlagSet, tokenUsage, tokenValue string) {
 	fs.StringVar(&c.CRToken, "cr-token", "", tokenUsage)
 	setValueName(fs, "cr-token", tokenValue)
-	fs.StringVar(&c.Profile, "profile", "", i18n.T("The trusted profile to trade the container token for: its ID, name or CRN. The default is $IBMCLOUD_CR_PROFILE."))
+	fs.StringVar(&c.Profile, "profile", "", i18n.N("The trusted profile to trade the container token for: its ID, name or CRN. The default is $IBMCLOUD_CR_PROFILE."))
 	setValueName(fs, "profile", "PROFILE")
 }
 
@@ -89,12 +89,12 @@ func (c *Credential) request() source.Request {
 
 func (f *TokenFlags) register(fs *pflag.FlagSet) {
 	f.Freshness.register(fs)
-	fs.BoolVar(&f.Refresh, "refresh", false, i18n.T("Refresh the token first, whatever its expiry, for a full hour."))
-	registerAPIKey(fs, &f.APIKey, i18n.T("Use an API key instead of the login session: @FILE reads it from a file (as 'ibmcloud iam api-key-create --file' writes it), @- from standard input. The default is $IBMCLOUD_API_KEY."), "KEY")
-	f.registerContainer(fs, i18n.T("Use a container's compute-resource token instead of the login session, with --profile: @FILE reads it from a file at every exchange. The default is $IBMCLOUD_CR_TOKEN, else the paths IBM's container authenticators read."), "TOKEN")
-	fs.BoolVar(&f.NoCache, "no-cache", false, i18n.T("With an API key, do not use or keep the cached token."))
+	fs.BoolVar(&f.Refresh, "refresh", false, i18n.N("Refresh the token first, whatever its expiry, for a full hour."))
+	registerAPIKey(fs, &f.APIKey, i18n.N("Use an API key instead of the login session: @FILE reads it from a file (as 'ibmcloud iam api-key-create --file' writes it), @- from standard input. The default is $IBMCLOUD_API_KEY."), "KEY")
+	f.registerContainer(fs, i18n.N("Use a container's compute-resource token instead of the login session, with --profile: @FILE reads it from a file at every exchange. The default is $IBMCLOUD_CR_TOKEN, else the paths IBM's container authenticators read."), "TOKEN")
+	fs.BoolVar(&f.NoCache, "no-cache", false, i18n.N("With an API key, do not use or keep the cached token."))
 	// A shell profile's line sets it, so that IAM cannot hold a shell's start for long.
-	fs.DurationVar(&f.Timeout, "timeout", 0, i18n.T("Give up after this long, such as 5s: reading the key, locks and IAM share it. The default is the CLI's HTTP timeout, else 30s."))
+	fs.DurationVar(&f.Timeout, "timeout", 0, i18n.N("Give up after this long, such as 5s: reading the key, locks and IAM share it. The default is the CLI's HTTP timeout, else 30s."))
 	setValueName(fs, "timeout", "DURATION")
 }
 
@@ -125,12 +125,12 @@ func (f *TokenFlags) token(d *Deps) (token.Token, source.Source, error) {
 
 // registerNoBearer adds --no-bearer.
 func registerNoBearer(fs *pflag.FlagSet, v *bool) {
-	fs.BoolVar(v, "no-bearer", false, i18n.T("Print the token without the 'Bearer ' prefix."))
+	fs.BoolVar(v, "no-bearer", false, i18n.N("Print the token without the 'Bearer ' prefix."))
 }
 
 // registerName adds --name.
 func registerName(fs *pflag.FlagSet, v *string) {
-	fs.StringVar(v, "name", DefaultName, i18n.T("Name of the variable to set. The default is ACCESS_TOKEN."))
+	fs.StringVar(v, "name", DefaultName, i18n.N("Name of the variable to set. The default is ACCESS_TOKEN."))
 	setValueName(fs, "name", "NAME")
 }
 
@@ -144,7 +144,7 @@ func checkName(name string) error {
 
 // registerOutput adds --output FORMAT; JSON is the one machine format, as in the CLI.
 func registerOutput(fs *pflag.FlagSet, v *string) {
-	fs.StringVar(v, "output", "", i18n.T("Specify output format, only JSON is supported."))
+	fs.StringVar(v, "output", "", i18n.N("Specify output format, only JSON is supported."))
 	setValueName(fs, "output", "FORMAT")
 }
 

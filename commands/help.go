@@ -55,13 +55,14 @@ func Usage(c *cobra.Command) string {
 
 // writeHelp prints help in the IBM Cloud CLI's layout: NAME, USAGE, OPTIONS, EXAMPLES.
 func writeHelp(w io.Writer, c *cobra.Command) {
-	fmt.Fprintf(w, "%s\n  %s - %s\n\n", i18n.T("NAME:"), c.Name(), c.Short)
+	// Descriptions are message IDs (i18n.N), translated here, when shown.
+	fmt.Fprintf(w, "%s\n  %s - %s\n\n", i18n.T("NAME:"), c.Name(), i18n.Marked(c.Short))
 	fmt.Fprintf(w, "%s\n  %s\n", i18n.T("USAGE:"), Usage(c))
 	if c.HasAvailableSubCommands() {
 		fmt.Fprintf(w, "\n%s\n", i18n.T("COMMANDS:"))
 		for _, sub := range c.Commands() {
 			if sub.IsAvailableCommand() {
-				fmt.Fprintf(w, "  %-10s %s\n", sub.Name(), sub.Short)
+				fmt.Fprintf(w, "  %-10s %s\n", sub.Name(), i18n.Marked(sub.Short))
 			}
 		}
 	}
@@ -71,7 +72,7 @@ func writeHelp(w io.Writer, c *cobra.Command) {
 		if f.Hidden || f.Name == "help" {
 			return
 		}
-		rows = append(rows, [2]string{flagSyntax(f), f.Usage})
+		rows = append(rows, [2]string{flagSyntax(f), i18n.Marked(f.Usage)})
 		width = max(width, len(flagSyntax(f)))
 	})
 	if len(rows) > 0 {

@@ -39,7 +39,7 @@ func NewCmdHook(d *Deps) *cobra.Command {
 	o := &HookOptions{}
 	cmd := &cobra.Command{
 		Use:   "hook",
-		Short: i18n.T("Print profile code for bash, zsh or fish that keeps the IAM access token fresh."),
+		Short: i18n.N("Print profile code for bash, zsh or fish that keeps the IAM access token fresh."),
 		Example: "  eval \"$(ibmcloud kp-token hook bash)\"      # ~/.bashrc\n" +
 			"  eval \"$(ibmcloud kp-token hook zsh)\"       # ~/.zshrc\n" +
 			"  ibmcloud kp-token hook fish | source        # ~/.config/fish/config.fish",
@@ -59,10 +59,10 @@ func NewCmdHook(d *Deps) *cobra.Command {
 	registerName(fs, &o.Name)
 	registerNoBearer(fs, &o.NoBearer)
 	o.Freshness.register(fs)
-	registerAPIKey(fs, &o.APIKey, i18n.T("Use the API key in this file (@FILE) instead of the login session. $IBMCLOUD_API_KEY works too."), "@FILE")
-	o.registerContainer(fs, i18n.T("Use the container token in this file (@FILE), with --profile, instead of the login session. $IBMCLOUD_CR_TOKEN works too."), "@FILE")
+	registerAPIKey(fs, &o.APIKey, i18n.N("Use the API key in this file (@FILE) instead of the login session. $IBMCLOUD_API_KEY works too."), "@FILE")
+	o.registerContainer(fs, i18n.N("Use the container token in this file (@FILE), with --profile, instead of the login session. $IBMCLOUD_CR_TOKEN works too."), "@FILE")
 	o.InstanceFlags.register(fs)
-	fs.BoolVar(&o.Quiet, "quiet", false, i18n.T("Print no message in the shell, not even when a refresh fails (the variable is unset then)."))
+	fs.BoolVar(&o.Quiet, "quiet", false, i18n.N("Print no message in the shell, not even when a refresh fails (the variable is unset then)."))
 	return cmd
 }
 

@@ -26,11 +26,11 @@ type InstanceFlags struct {
 }
 
 func (f *InstanceFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.Instance, "instance", "", i18n.T("Also set KP_INSTANCE_ID and KP_URL for this Key Protect or Hyper Protect Crypto Services instance: its name, GUID or CRN."))
+	fs.StringVar(&f.Instance, "instance", "", i18n.N("Also set KP_INSTANCE_ID and KP_URL for this Key Protect or Hyper Protect Crypto Services instance: its name, GUID or CRN."))
 	setValueName(fs, "instance", "INSTANCE")
-	fs.BoolVar(&f.Private, "private", false, i18n.T("With --instance, use the instance's private endpoint."))
-	fs.BoolVar(&f.Public, "public", false, i18n.T("With --instance, use the instance's public endpoint. The default follows the CLI: private when it uses private endpoints."))
-	fs.StringVar(&f.URL, "url", "", i18n.T("With --instance, use this endpoint."))
+	fs.BoolVar(&f.Private, "private", false, i18n.N("With --instance, use the instance's private endpoint."))
+	fs.BoolVar(&f.Public, "public", false, i18n.N("With --instance, use the instance's public endpoint. The default follows the CLI: private when it uses private endpoints."))
+	fs.StringVar(&f.URL, "url", "", i18n.N("With --instance, use this endpoint."))
 	setValueName(fs, "url", "URL")
 }
 

@@ -28,7 +28,7 @@ func NewCmdInstances(d *Deps) *cobra.Command {
 	o := &InstancesOptions{}
 	cmd := &cobra.Command{
 		Use:     "instances",
-		Short:   i18n.T("List the Key Protect and Hyper Protect Crypto Services instances you can see."),
+		Short:   i18n.N("List the Key Protect and Hyper Protect Crypto Services instances you can see."),
 		Example: "  ibmcloud kp-token instances\n  ibmcloud kp-token instances --output json",
 		Args:    noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
@@ -40,8 +40,8 @@ func NewCmdInstances(d *Deps) *cobra.Command {
 	}
 	fs := cmd.Flags()
 	registerOutput(fs, &o.Output)
-	fs.BoolVar(&o.Private, "private", false, i18n.T("Show each instance's private endpoint."))
-	fs.BoolVar(&o.Public, "public", false, i18n.T("Show each instance's public endpoint. The default follows the CLI: private when it uses private endpoints."))
+	fs.BoolVar(&o.Private, "private", false, i18n.N("Show each instance's private endpoint."))
+	fs.BoolVar(&o.Public, "public", false, i18n.N("Show each instance's public endpoint. The default follows the CLI: private when it uses private endpoints."))
 	o.TokenFlags.register(fs)
 	return cmd
 }

@@ -18,13 +18,17 @@ func Metadata() plugin.PluginMetadata {
 		if !c.IsAvailableCommand() {
 			continue
 		}
+		flags := plugin.ConvertCobraFlagsToPluginFlags(c)
+		for i := range flags {
+			flags[i].Description = i18n.Marked(flags[i].Description) // registered as IDs (i18n.N)
+		}
 		cmds = append(cmds, plugin.Command{
 			Namespace:   Namespace,
 			Name:        c.Name(),
 			Aliases:     c.Aliases,
-			Description: c.Short,
+			Description: i18n.Marked(c.Short),
 			Usage:       Usage(c),
-			Flags:       plugin.ConvertCobraFlagsToPluginFlags(c),
+			Flags:       flags,
 		})
 	}
 	return plugin.PluginMetadata{

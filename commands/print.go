@@ -23,7 +23,7 @@ func NewCmdPrint(d *Deps) *cobra.Command {
 	o := &PrintOptions{}
 	cmd := &cobra.Command{
 		Use:   "print",
-		Short: i18n.T("Print the IAM access token alone, for use in one command."),
+		Short: i18n.N("Print the IAM access token alone, for use in one command."),
 		Example: "  curl -H \"Authorization: $(ibmcloud kp-token print)\" -H \"bluemix-instance: $KP_INSTANCE_ID\" \"$KP_URL/api/v2/keys\"\n" +
 			"  ibmcloud kp-token print --output json --instance my-kp",
 		Args: noArgs,

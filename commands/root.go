@@ -28,7 +28,7 @@ func NewRoot(d *Deps) *cobra.Command { return newRoot(d, "") }
 func newRoot(d *Deps, only string) *cobra.Command {
 	root := &cobra.Command{
 		Use:           Namespace,
-		Short:         i18n.T("Print IAM access tokens for Key Protect and Hyper Protect Crypto Services."),
+		Short:         i18n.N("Print IAM access tokens for Key Protect and Hyper Protect Crypto Services."),
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		// Runnable only to refuse what is not a command, in our words rather than cobra's.
@@ -43,7 +43,7 @@ func newRoot(d *Deps, only string) *cobra.Command {
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.Version = Version.String()
 	root.SetVersionTemplate(versionLine() + "\n")
-	root.Flags().Bool("version", false, i18n.T("Show the version of the kp-token plug-in."))
+	root.Flags().Bool("version", false, i18n.N("Show the version of the kp-token plug-in."))
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return flagError(err) })
 	root.SetHelpFunc(func(c *cobra.Command, _ []string) { writeHelp(c.OutOrStdout(), c) })
 	for _, sub := range subcommands {

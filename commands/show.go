@@ -30,7 +30,7 @@ func NewCmdShow(d *Deps) *cobra.Command {
 	o := &ShowOptions{}
 	cmd := &cobra.Command{
 		Use:     "show",
-		Short:   i18n.T("Show who the session is and how long its token is valid, without refreshing it."),
+		Short:   i18n.N("Show who the session is and how long its token is valid, without refreshing it."),
 		Example: "  ibmcloud kp-token show\n  ibmcloud kp-token show --output json",
 		Args:    noArgs,
 		RunE: func(_ *cobra.Command, _ []string) error {
@@ -39,8 +39,8 @@ func NewCmdShow(d *Deps) *cobra.Command {
 	}
 	fs := cmd.Flags()
 	registerOutput(fs, &o.Output)
-	registerAPIKey(fs, &o.APIKey, i18n.T("Show the token cached for this API key instead of the login session: @FILE reads it from a file, @- from standard input. The default is $IBMCLOUD_API_KEY."), "KEY")
-	o.registerContainer(fs, i18n.T("Show the token cached for this container token (with --profile) instead of the login session."), "TOKEN")
+	registerAPIKey(fs, &o.APIKey, i18n.N("Show the token cached for this API key instead of the login session: @FILE reads it from a file, @- from standard input. The default is $IBMCLOUD_API_KEY."), "KEY")
+	o.registerContainer(fs, i18n.N("Show the token cached for this container token (with --profile) instead of the login session."), "TOKEN")
 	o.InstanceFlags.register(fs)
 	return cmd
 }

@@ -13,7 +13,7 @@ import (
 func NewCmdVersion(d *Deps) *cobra.Command {
 	return &cobra.Command{
 		Use:     "version",
-		Short:   i18n.T("Show the version of the kp-token plug-in."),
+		Short:   i18n.N("Show the version of the kp-token plug-in."),
 		Example: "  ibmcloud kp-token version",
 		Args:    noArgs,
 		RunE: func(*cobra.Command, []string) error {

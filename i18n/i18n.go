@@ -65,8 +65,18 @@ type Message struct {
 
 var (
 	mu       sync.RWMutex
-	messages catalog // the chosen locale's translations; nil means not chosen yet
+	messages catalog // the chosen locale's translations, once loaded
+	chosen   string  // the chosen locale; "" when Init has not run
+	loaded   bool    // messages holds chosen's translations
 )
+
+// N marks a message for translation without translating it: for text that is translated when it
+// is shown (T), such as a command's description, which is built at every run but shown only in
+// help. The tests read N's IDs as they read T's.
+func N(id string) string { return id }
+
+// Marked translates an ID that N marked, where it is shown (help, the plug-in metadata).
+func Marked(id string) string { return lookup(id) }
 
 // T translates id and fills its {{.Field}} placeholders from the optional map.
 // An ID missing from the chosen locale falls back to en_US, which is the ID itself.
@@ -87,14 +97,14 @@ func T(id string, args ...map[string]any) string {
 }
 
 func lookup(id string) string {
+	if id == "" {
+		return id
+	}
 	mu.RLock()
-	m := messages
+	m, ok := messages, loaded
 	mu.RUnlock()
-	if m == nil {
-		Init("")
-		mu.RLock()
-		m = messages
-		mu.RUnlock()
+	if !ok {
+		m = ensureLoaded()
 	}
 	if s, ok := m.lookup(id); ok && s != "" {
 		return s
@@ -104,26 +114,47 @@ func lookup(id string) string {
 	return id
 }
 
+// ensureLoaded loads the chosen locale's translations (choosing one first if Init has not run).
+func ensureLoaded() catalog {
+	mu.Lock()
+	defer mu.Unlock()
+	if loaded {
+		return messages
+	}
+	if chosen == "" {
+		chosen = choose("")
+	}
+	m := catalog{} // en_US: nothing to parse (see lookup)
+	if chosen != DefaultLocale {
+		if l, err := load(chosen); err == nil {
+			m = l
+		} else {
+			// A shipped file that does not parse: en_US, which is the IDs themselves. (A
+			// test holds every shipped file to parsing.)
+			chosen = DefaultLocale
+		}
+	}
+	messages, loaded = m, true
+	return m
+}
+
 // Init chooses the locale: the CLI's configured locale when set, then LC_ALL, then
 // LC_MESSAGES, then LANG, then en_US. The first of those that names a locale we ship (exactly,
 // by its Chinese script or region, or by its language) wins; C, POSIX and empty are skipped.
-// Choosing costs at most the parse of the chosen locale's one file: nothing for en_US.
+// The chosen locale's one file is parsed when a message is first translated: a run that shows
+// none (env at a shell start, with a valid token) parses nothing.
 func Init(configured string) string {
-	locale := Choose(configured, os.Getenv("LC_ALL"), os.Getenv("LC_MESSAGES"), os.Getenv("LANG"))
-	m := catalog{} // en_US: nothing to parse (see lookup); env runs at every shell start
-	if locale != DefaultLocale {
-		loaded, err := load(locale)
-		if err != nil {
-			// A shipped file that does not parse: en_US, which is the IDs themselves. (A test
-			// holds every shipped file to parsing.)
-			locale, loaded = DefaultLocale, m
-		}
-		m = loaded
-	}
+	locale := choose(configured)
 	mu.Lock()
-	messages = m
+	if locale != chosen || !loaded {
+		chosen, messages, loaded = locale, nil, false
+	}
 	mu.Unlock()
 	return locale
+}
+
+func choose(configured string) string {
+	return Choose(configured, os.Getenv("LC_ALL"), os.Getenv("LC_MESSAGES"), os.Getenv("LANG"))
 }
 
 // Choose returns the first candidate that matches a shipped locale, or en_US.

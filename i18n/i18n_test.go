@@ -57,7 +57,7 @@ func usedIDs(t *testing.T) map[string][]string {
 					name = fn.Sel.Name
 				}
 			}
-			if name != "T" {
+			if name != "T" && name != "N" {
 				return true
 			}
 			lit, ok := call.Args[0].(*ast.BasicLit)
