@@ -182,8 +182,8 @@ func runShow(d *Deps, o *ShowOptions) error {
 		s.Instance = instanceJSON(inst.Instance, inst.URL)
 	}
 	if asJSON {
-		b, err := json.MarshalIndent(s, "", "  ")
-		if err != nil {
+		var b []byte
+		if b, err = json.MarshalIndent(s, "", "  "); err != nil {
 			return err
 		}
 		// Claims come from a token anyone could have put in config.json: no control character
