@@ -152,6 +152,27 @@ func TestStartUpCostsOneFileAtMost(t *testing.T) {
 	}
 }
 
+// TestNothingIsParsedUntilAMessageIsShown: Init only chooses; the chosen file is read when T or
+// Marked first translates something (env at a shell start, with a valid token, shows nothing),
+// and then once.
+func TestNothingIsParsedUntilAMessageIsShown(t *testing.T) {
+	c := &countingFS{FS: os.DirFS(".")}
+	restore := i18n.UseResources(c)
+	defer restore()
+	t.Setenv("LC_ALL", "")
+	t.Setenv("LC_MESSAGES", "")
+	t.Setenv("LANG", "ja_JP.UTF-8")
+	assert.Equal(t, "ja_JP", i18n.Init(""))
+	desc := i18n.N("Print a shell command that exports the IAM access token.")
+	assert.Empty(t, c.read, "Init and N read no file")
+	assert.Equal(t, "IAM アクセス・トークンをエクスポートするシェル・コマンドを出力します。", i18n.Marked(desc))
+	assert.Equal(t, "失敗", i18n.T("FAILED"))
+	assert.Equal(t, []string{"resources/all.ja_JP.json"}, c.read, "the chosen file, once")
+	assert.Equal(t, "ja_JP", i18n.Init(""), "the same locale again")
+	_ = i18n.T("FAILED")
+	assert.Equal(t, []string{"resources/all.ja_JP.json"}, c.read, "choosing the same locale again keeps what was parsed")
+}
+
 // TestTIsCheap: the command tree's descriptions call T about 20 times on every run.
 func TestTIsCheap(t *testing.T) {
 	t.Setenv("LC_ALL", "")
