@@ -85,7 +85,12 @@ func main() {
 	}()
 	args := os.Args[1:]
 	if len(args) == 1 && args[0] == "SendMetadata" {
-		i18n.Init("")
+		// The descriptions in the CLI's language, as `ibmcloud plugin install` finds it set.
+		locale := ""
+		if snap, err := cliconfig.Load(cliconfig.Path(), time.Now().Add(time.Second)); err == nil {
+			locale = snap.Locale()
+		}
+		i18n.Init(locale)
 		plugin.Start(kpToken{})
 		return
 	}
