@@ -305,10 +305,14 @@ source ` + hookFile + `
 true
 false | true; echo "pipestatus=${PIPESTATUS[*]}"
 (exit 3); echo "status=$?"
+shopt -s extdebug
+false
+echo "after-false with the user's trap"
 trap -p DEBUG
 `)
 	assert.Contains(t, out, "pipestatus=1 0\n")
 	assert.Contains(t, out, "status=3\n")
+	assert.Contains(t, out, "after-false with the user's trap\n", "the user's trap decides under extdebug")
 	assert.Contains(t, out, `trap -- '__kp_token_debug "$_"; echo user-trap >> `+trapFile+`' DEBUG`)
 	b, err := os.ReadFile(trapFile)
 	require.NoError(t, err)
@@ -324,6 +328,17 @@ trap -p DEBUG; declare -p PROMPT_COMMAND
 	assert.Contains(t, out, "last=world\n")
 	assert.Equal(t, 1, strings.Count(out, "__kp_token_debug"), "sourced twice, installed once:\n%s", out)
 	assert.Contains(t, out, `declare -- PROMPT_COMMAND="__kp_token_precmd"`, "the one-time install step is gone")
+
+	// Under extdebug a DEBUG trap's status decides whether the command runs (1 skips it), and
+	// functions inherit the trap: the hook's trap must not hand a failed command's status on.
+	out = run(`source ` + hookFile + `
+shopt -s extdebug
+false
+echo after-false
+f() { false; echo in-f; }; f
+`)
+	assert.Contains(t, out, "after-false\n")
+	assert.Contains(t, out, "in-f\n")
 
 	// bash-preexec's variables, as it leaves them once loaded.
 	out = run(`bash_preexec_imported=defined; preexec_functions=(); precmd_functions=(); PROMPT_COMMAND=mine

@@ -52,12 +52,16 @@ __kp_token_debug() {
   __kp_token_preexec
   return $__kp_token_s
 }
+__kp_token_debug0() {
+  __kp_token_preexec
+  return 0
+}
 __kp_token_trap_install() {
   local __kp_token_prev=
   eval "__kp_token_prev=( ${__kp_token_trap-} )"
   case "${__kp_token_prev[2]-}" in
     *__kp_token_debug*) ;;
-    "") trap '__kp_token_debug "$_"' DEBUG ;;
+    "") trap '__kp_token_debug0 "$_"' DEBUG ;;
     *) trap '__kp_token_debug "$_"; '"${__kp_token_prev[2]}" DEBUG ;;
   esac
   unset __kp_token_trap
