@@ -42,7 +42,7 @@ func runCurl(d *Deps, o *CurlOptions) error {
 	if err != nil {
 		return err
 	}
-	inst, err := o.resolve(d, t, o.Refresh, o.Timeout)
+	inst, err := o.resolve(d, t, &o.TokenFlags)
 	if err != nil {
 		return err
 	}

@@ -122,7 +122,7 @@ func runEnv(d *Deps, o *EnvOptions) error {
 		if err != nil {
 			return err
 		}
-		inst, err := o.resolve(d, t, o.Refresh, o.Timeout)
+		inst, err := o.resolve(d, t, &o.TokenFlags)
 		if err != nil {
 			return err
 		}

@@ -75,7 +75,7 @@ func runExec(d *Deps, o *ExecOptions) error {
 	if err != nil {
 		return err
 	}
-	inst, err := o.resolve(d, t, o.Refresh, o.Timeout)
+	inst, err := o.resolve(d, t, &o.TokenFlags)
 	if err != nil {
 		return err
 	}

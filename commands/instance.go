@@ -46,13 +46,14 @@ func (f *InstanceFlags) check() error {
 
 // resolve finds the instance, when --instance names one: from its CRN, the cache or the
 // Resource Controller (with t, the token the command hands out). nil without --instance.
-func (f *InstanceFlags) resolve(d *Deps, t token.Token, refresh bool, timeout time.Duration) (*kms.Resolution, error) {
-	return f.lookup(d, t, refresh, timeout, false)
+func (f *InstanceFlags) resolve(d *Deps, t token.Token, tf *TokenFlags) (*kms.Resolution, error) {
+	deadline, bound := tf.later()
+	return f.lookup(d, t, tf.Refresh, deadline, bound, false)
 }
 
 // peek finds the instance from its CRN or the cache only: no network call (show).
 func (f *InstanceFlags) peek(d *Deps, t token.Token) (*kms.Resolution, error) {
-	res, err := f.lookup(d, t, false, 0, true)
+	res, err := f.lookup(d, t, false, time.Now().Add(kms.DefaultTimeout), 0, true)
 	if errors.Is(err, &kms.Error{Kind: kms.NoRCEndpoint}) {
 		return nil, &statusError{code: 1, msg: i18n.T("What the instance '{{.Instance}}' is, kp-token has not learned yet, and show makes no call. Run 'ibmcloud kp-token env --instance {{.Instance}}' first.",
 			map[string]any{"Instance": safetext.Quote(f.Instance)})}
@@ -60,15 +61,12 @@ func (f *InstanceFlags) peek(d *Deps, t token.Token) (*kms.Resolution, error) {
 	return res, err
 }
 
-func (f *InstanceFlags) lookup(d *Deps, t token.Token, refresh bool, timeout time.Duration, peek bool) (*kms.Resolution, error) {
+func (f *InstanceFlags) lookup(d *Deps, t token.Token, refresh bool, deadline time.Time, bound time.Duration, peek bool) (*kms.Resolution, error) {
 	if f.Instance == "" {
 		return nil, nil
 	}
 	env := d.KMS()
-	if timeout <= 0 {
-		timeout = kms.DefaultTimeout
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	network := kms.Auto
 	switch {
@@ -93,7 +91,7 @@ func (f *InstanceFlags) lookup(d *Deps, t token.Token, refresh bool, timeout tim
 			return &res, nil
 		}
 	}
-	r.RC = &kms.Client{Cloud: env.Cloud(), Token: t.JWT, Bound: timeout, Trace: env.Trace()}
+	r.RC = &kms.Client{Cloud: env.Cloud(), Token: t.JWT, Bound: bound, Trace: env.Trace()}
 	res, err := r.Resolve(ctx, f.Instance, choice)
 	if err != nil {
 		return nil, err

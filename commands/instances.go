@@ -56,14 +56,11 @@ func runInstances(d *Deps, o *InstancesOptions) error {
 		return err
 	}
 	env := d.KMS()
-	timeout := o.Timeout
-	if timeout <= 0 {
-		timeout = kms.DefaultTimeout
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	deadline, bound := o.later()
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
 	cloud := env.Cloud()
-	rc := &kms.Client{Cloud: cloud, Token: t.JWT, Bound: timeout, Trace: env.Trace()}
+	rc := &kms.Client{Cloud: cloud, Token: t.JWT, Bound: bound, Trace: env.Trace()}
 	list, err := rc.List(ctx)
 	if err != nil {
 		return err

@@ -69,7 +69,7 @@ func runPrint(d *Deps, o *PrintOptions) error {
 	if err != nil {
 		return err
 	}
-	inst, err := o.resolve(d, t, o.Refresh, o.Timeout)
+	inst, err := o.resolve(d, t, &o.TokenFlags)
 	if err != nil {
 		return err
 	}

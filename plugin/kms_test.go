@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -92,6 +93,27 @@ func TestInstanceFailures(t *testing.T) {
 	assert.Contains(t, r.stderr, "ibmcloud kp-token instances")
 	r = s.run("env", "--private")
 	assert.Contains(t, r.stderr, "Incorrect Usage: --private, --public and --url choose the endpoint of an --instance")
+}
+
+// --timeout bounds the whole run: IAM and the Resource Controller share one deadline. Here a
+// hanging IAM uses all of it (the still-valid token is handed out at the deadline), so the
+// Resource Controller is not asked at all and the run fails, rather than taking a second limit.
+func TestInstanceSharesTheRunsDeadline(t *testing.T) {
+	t.Parallel()
+	s := newSession(t, "Bearer "+iamtest.Valid(100*time.Second), "secret-refresh-token")
+	s.iam.SetHandler(iamtest.Hang)
+	var asked atomic.Int32
+	rc := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		iamtest.Hang(w, r)
+	}))
+	t.Cleanup(rc.Close)
+	s.env = append(s.env, "IBMCLOUD_RESOURCE_CONTROLLER_API_ENDPOINT="+rc.URL)
+	r := s.run("env", "--timeout", "1s", "--min-validity", "59m", "--instance", "my-kp")
+	assert.Equal(t, 1, r.code, r.stderr)
+	assert.Empty(t, r.stdout)
+	assert.Contains(t, r.stderr, "was not asked: the time this run had was used up before")
+	assert.Zero(t, asked.Load(), "the Resource Controller gets no limit of its own")
 }
 
 func TestInstancesListsBothServices(t *testing.T) {
