@@ -161,7 +161,8 @@ func TestContainerTokenWithoutAnyConfig(t *testing.T) {
 }
 
 // Which credential is used, in one place: a flag, then IBMCLOUD_API_KEY, then IBMCLOUD_CR_TOKEN,
-// then the session; two credentials on the command line are a usage error.
+// then the session; two credentials on the command line are a usage error; a container flag
+// takes the half it lacks from the environment.
 func TestCredentialPrecedence(t *testing.T) {
 	t.Parallel()
 	h := keyHome(t)
@@ -186,4 +187,12 @@ func TestCredentialPrecedence(t *testing.T) {
 	r = h.runIn("", []string{"IBMCLOUD_CR_TOKEN=@" + file}, "print")
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stderr, "give --profile ID|NAME|CRN, or set IBMCLOUD_CR_PROFILE")
+
+	// A flag and the other half from the environment make one container credential.
+	r = h.runIn("", []string{"IBMCLOUD_CR_PROFILE=kp-reader"}, "print", "--no-cache", "--cr-token", "@"+file)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Len(t, h.iam.CRTokens, 2, "--cr-token with $IBMCLOUD_CR_PROFILE")
+	r = h.runIn("", []string{"IBMCLOUD_CR_TOKEN=@" + file}, "print", "--no-cache", "--profile", "kp-reader")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Len(t, h.iam.CRTokens, 3, "--profile with $IBMCLOUD_CR_TOKEN")
 }

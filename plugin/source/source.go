@@ -106,7 +106,8 @@ func Open(env Env, req Request) (Source, error) {
 	case key != "":
 		return r.apiKey(key, req), nil
 	case req.CRToken != "" || req.Profile != "":
-		return r.container(req.CRToken, req.Profile, req)
+		// One half on the command line, the other from the environment, as the flags' help says.
+		return r.container(or(req.CRToken, env.Getenv("IBMCLOUD_CR_TOKEN")), or(req.Profile, env.Getenv("IBMCLOUD_CR_PROFILE")), req)
 	}
 	if key = firstEnv(env.Getenv, "IBMCLOUD_API_KEY", "BLUEMIX_API_KEY"); key != "" {
 		return r.apiKey(key, req), nil
@@ -310,4 +311,12 @@ func firstEnv(getenv func(string) string, names ...string) string {
 		}
 	}
 	return ""
+}
+
+// or is a, else b.
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
