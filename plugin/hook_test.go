@@ -374,7 +374,7 @@ func TestHookNames(t *testing.T) {
 		require.NoError(t, err, "%s", out)
 		assert.Equal(t, "Bearer "+jwt, string(out), "%s --name %s", sh.Name, tc.name)
 	}
-	for _, tc := range [][]string{{"fish", "status"}, {"zsh", "status"}, {"bash", "BASHPID"}, {"bash", "__kp_token_next"}} {
+	for _, tc := range [][]string{{"fish", "status"}, {"zsh", "status"}, {"bash", "BASHPID"}, {"bash", "SRANDOM"}, {"zsh", "parameters"}, {"bash", "__kp_token_next"}} {
 		r := s.run("hook", tc[0], "--name", tc[1])
 		assert.Equal(t, 1, r.code)
 		assert.Empty(t, r.stdout)

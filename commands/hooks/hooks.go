@@ -84,15 +84,52 @@ type Script struct {
 // Prefix starts every variable and function of the hooks' own.
 const Prefix = "__kp_token"
 
-// reserved are, per shell, variables the shell keeps for itself (read-only or special), which
-// a hook could not set.
+// reserved are, per shell, variables the shell keeps for itself, which a hook could not keep a
+// token in (read-only, recomputed at each read, such as bash's SRANDOM, or holding what the
+// shell runs on, such as PATH): every one each shell sets at a clean start (the test lists them
+// from the shells), and those it sets later or reads (bash's PIPESTATUS, PS1).
 var reserved = map[string][]string{
-	"bash": {"BASHOPTS", "BASHPID", "BASH_ARGC", "BASH_ARGV", "BASH_LINENO", "BASH_SOURCE", "BASH_VERSINFO",
-		"EUID", "FUNCNAME", "GROUPS", "PIPESTATUS", "PPID", "SHELLOPTS", "UID"},
-	"zsh": {"ARGC", "EGID", "EPOCHREALTIME", "EPOCHSECONDS", "ERRNO", "EUID", "GID", "HISTCMD", "LINENO",
-		"PPID", "RANDOM", "SECONDS", "TTYIDLE", "UID", "ZSH_SUBSHELL", "argv", "pipestatus", "status"},
-	"fish": {"CMD_DURATION", "FISH_VERSION", "PWD", "SHLVL", "_", "argv", "fish_kill_signal", "fish_pid",
-		"history", "hostname", "last_pid", "pipestatus", "status", "status_generation", "umask", "version"},
+	"bash": {
+		"BASH", "BASHOPTS", "BASHPID", "BASH_ALIASES", "BASH_ARGC", "BASH_ARGV", "BASH_ARGV0",
+		"BASH_CMDS", "BASH_COMMAND", "BASH_COMPAT", "BASH_ENV", "BASH_EXECUTION_STRING", "BASH_LINENO",
+		"BASH_LOADABLES_PATH", "BASH_REMATCH", "BASH_SOURCE", "BASH_SUBSHELL", "BASH_VERSINFO",
+		"BASH_VERSION", "BASH_XTRACEFD", "CDPATH", "COMPREPLY", "COMP_CWORD", "COMP_KEY", "COMP_LINE",
+		"COMP_POINT", "COMP_TYPE", "COMP_WORDBREAKS", "COMP_WORDS", "COPROC", "DIRSTACK", "ENV",
+		"EPOCHREALTIME", "EPOCHSECONDS", "EUID", "FCEDIT", "FUNCNAME", "GLOBIGNORE", "GROUPS", "HISTCMD",
+		"HISTCONTROL", "HISTFILE", "HISTFILESIZE", "HISTIGNORE", "HISTSIZE", "HISTTIMEFORMAT", "HOME",
+		"HOSTNAME", "HOSTTYPE", "IFS", "IGNOREEOF", "INPUTRC", "LINENO", "MACHTYPE", "MAIL", "MAILCHECK",
+		"MAILPATH", "MAPFILE", "OLDPWD", "OPTARG", "OPTERR", "OPTIND", "OSTYPE", "PATH", "PIPESTATUS",
+		"PPID", "PROMPT_COMMAND", "PS0", "PS1", "PS2", "PS3", "PS4", "PWD", "RANDOM",
+		"READLINE_ARGUMENT", "READLINE_LINE", "READLINE_MARK", "READLINE_POINT", "REPLY", "SECONDS",
+		"SHELL", "SHELLOPTS", "SHLVL", "SRANDOM", "TERM", "TIMEFORMAT", "TMOUT", "UID", "_",
+	},
+	"zsh": {
+		"ARGC", "CDPATH", "COLUMNS", "CPUTYPE", "EGID", "EUID", "FIGNORE", "FPATH", "FUNCNEST", "GID",
+		"HISTCHARS", "HISTCMD", "HISTSIZE", "HOME", "HOST", "IFS", "KEYBOARD_HACK", "KEYTIMEOUT",
+		"LINENO", "LINES", "LISTMAX", "LOGNAME", "MACHTYPE", "MAILCHECK", "MAILPATH", "MANPATH",
+		"MODULE_PATH", "NULLCMD", "OLDPWD", "OPTARG", "OPTIND", "OSTYPE", "PATH", "PPID", "PROMPT",
+		"PROMPT2", "PROMPT3", "PROMPT4", "PS1", "PS2", "PS3", "PS4", "PSVAR", "PWD", "RANDOM",
+		"READNULLCMD", "SAVEHIST", "SECONDS", "SHLVL", "SPROMPT", "TIMEFMT", "TMPPREFIX",
+		"TRY_BLOCK_ERROR", "TRY_BLOCK_INTERRUPT", "TTY", "TTYIDLE", "UID", "USERNAME", "VENDOR", "WATCH",
+		"WORDCHARS", "ZSH_ARGZERO", "ZSH_EVAL_CONTEXT", "ZSH_EXECUTION_STRING", "ZSH_NAME",
+		"ZSH_PATCHLEVEL", "ZSH_SUBSHELL", "ZSH_VERSION", "_", "aliases", "argv", "builtins", "cdpath",
+		"commands", "dirstack", "dis_aliases", "dis_builtins", "dis_functions", "dis_functions_source",
+		"dis_galiases", "dis_patchars", "dis_reswords", "dis_saliases", "fignore", "fpath",
+		"funcfiletrace", "funcsourcetrace", "funcstack", "functions", "functions_source", "functrace",
+		"galiases", "histchars", "history", "historywords", "jobdirs", "jobstates", "jobtexts",
+		"keymaps", "mailpath", "manpath", "module_path", "modules", "nameddirs", "options", "parameters",
+		"patchars", "path", "pipestatus", "prompt", "psvar", "reswords", "saliases", "signals", "status",
+		"termcap", "terminfo", "userdirs", "usergroups", "watch", "widgets", "zsh_eval_context",
+		"zsh_scheduled_events",
+	},
+	"fish": {
+		"CMD_DURATION", "COLUMNS", "EUID", "FISH_VERSION", "HOME", "IFS", "LINES", "PATH", "PWD",
+		"SHLVL", "USER", "_", "__fish_bin_dir", "__fish_config_dir", "__fish_data_dir",
+		"__fish_help_dir", "__fish_sysconf_dir", "__fish_user_data_dir", "argv", "fish_bind_mode",
+		"fish_function_path", "fish_history", "fish_kill_signal", "fish_killring", "fish_pid",
+		"fish_private_mode", "history", "hostname", "last_pid", "pipestatus", "status",
+		"status_generation", "umask", "version",
+	},
 }
 
 // Settable reports whether the hook for sh can set name (and NAME_EXPIRES_AT): not one of the
