@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/kp-token/kp-token/plugin/kms"
 	"github.com/kp-token/kp-token/plugin/safetext"
 
 	"github.com/spf13/cobra"
@@ -71,8 +72,9 @@ func describe(err error) string {
 		ie *iam.Error
 		p  *cliconfig.Problem
 		st *statusError
+		me *kms.Error
 	)
-	if errors.As(err, &se) || errors.As(err, &ke) || errors.As(err, &ie) || errors.As(err, &p) || errors.As(err, &st) {
+	if errors.As(err, &se) || errors.As(err, &ke) || errors.As(err, &ie) || errors.As(err, &p) || errors.As(err, &st) || errors.As(err, &me) {
 		return err.Error()
 	}
 	return i18n.T("An unexpected error occurred: {{.Error}}", map[string]any{"Error": err.Error()})

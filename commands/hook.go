@@ -154,7 +154,7 @@ func hookKeyFile(flag string, warn func(string)) (string, error) {
 func stampPath(bin, name string) (string, error) {
 	dir, err := disk.PrivateDir()
 	if err != nil {
-		return "", errors.New(i18n.T("no directory for the hook's stamp file: {{.Error}}", map[string]any{"Error": err.Error()}))
+		return "", &statusError{code: 1, msg: i18n.T("no directory for the hook's stamp file: {{.Error}}", map[string]any{"Error": err.Error()})}
 	}
 	removeEndedStamps(dir)
 	sum := sha256.Sum256([]byte(bin + "\x00" + name + "\x00" + os.Getenv("IBMCLOUD_HOME") + os.Getenv("IBMCLOUD_CONFIG_HOME")))

@@ -388,3 +388,18 @@ func TestHookNames(t *testing.T) {
 	r := s.run("hook", "nu")
 	assert.Contains(t, r.stderr, "'nu' is not a shell kp-token knows. Use one of: sh, bash")
 }
+
+// A stamp directory that is not safe (here a link someone left in its place) stops the hook
+// with a message saying what to remove, and prints nothing for the shell to run.
+func TestHookRefusesAnUnsafeStampDirectory(t *testing.T) {
+	t.Parallel()
+	s := newSession(t, "Bearer "+iamtest.Valid(time.Hour), "secret-refresh-token")
+	runtime := t.TempDir()
+	require.NoError(t, os.Mkdir(filepath.Join(runtime, "other"), 0o700))
+	require.NoError(t, os.Symlink("other", filepath.Join(runtime, "kp-token")))
+	r := s.runIn("", []string{"XDG_RUNTIME_DIR=" + runtime}, "hook", "bash", "--quiet")
+	assert.Equal(t, 1, r.code)
+	assert.Empty(t, r.stdout)
+	assert.Contains(t, r.stderr, "is not safe to use: it is a link")
+	assert.NotContains(t, r.stderr, "unexpected")
+}

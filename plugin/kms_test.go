@@ -87,10 +87,13 @@ func TestInstanceFailures(t *testing.T) {
 	for _, want := range []string{kpFrank.GUID, kpTwin.GUID, "eu-de", "us-east"} {
 		assert.Contains(t, r.stderr, want, "a name of several instances lists each")
 	}
+	assert.NotContains(t, r.stderr, "unexpected", "a Key Protect failure is one we expect")
 	r = s.run("env", "--instance", "nope")
 	assert.Equal(t, 1, r.code)
 	assert.Empty(t, r.stdout)
 	assert.Contains(t, r.stderr, "ibmcloud kp-token instances")
+	assert.Equal(t, "FAILED\n", r.stderr[:7])
+	assert.NotContains(t, r.stderr, "unexpected")
 	r = s.run("env", "--private")
 	assert.Contains(t, r.stderr, "Incorrect Usage: --private, --public and --url choose the endpoint of an --instance")
 }
