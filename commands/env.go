@@ -102,7 +102,8 @@ func runEnv(d *Deps, o *EnvOptions) error {
 		// token that is gone stays behind.
 		names = append(names, o.Name+"_EXPIRES_AT")
 	}
-	if o.Instance != "" {
+	// --unset of the SDK's variables takes the instance's too: SDK code reads them together.
+	if o.Instance != "" || o.Unset && sdk.AuthType != "" {
 		names = append(names, kms.EnvInstanceID, kms.EnvURL)
 	}
 	var lines []string

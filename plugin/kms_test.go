@@ -159,6 +159,11 @@ func TestEnvFormatSDKIsWhatGoSDKCoreReads(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "https://us-south.kms.cloud.ibm.com", props["URL"])
 	assert.Equal(t, kpDallas.GUID, os.Getenv("KP_INSTANCE_ID"))
+
+	// --unset takes back every variable --format sdk set, with or without --instance.
+	r = s.run("env", "--format", "sdk", "--unset")
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Equal(t, "unset IBM_KEY_PROTECT_API_AUTH_TYPE\nunset IBM_KEY_PROTECT_API_BEARER_TOKEN\nunset IBM_KEY_PROTECT_API_URL\nunset KP_INSTANCE_ID\nunset KP_URL\n", r.stdout)
 }
 
 // curl -K takes kp-token curl's config: both headers reach the server, and the token sits in no
