@@ -77,7 +77,10 @@ func TestComputeResourceFailures(t *testing.T) {
 		edit func(s *home, md *iamtest.Metadata)
 		want string
 	}{
-		{"metadata service unreachable", func(_ *home, md *iamtest.Metadata) { md.Close() }, "Check that this server's metadata service is enabled"},
+		{"metadata service unreachable", func(_ *home, md *iamtest.Metadata) { md.Close() },
+			"Check that this server's metadata service is enabled, or log in again by running 'ibmcloud login --vpc-cri'."},
+		{"metadata service hangs", func(_ *home, md *iamtest.Metadata) { md.SetHandler(iamtest.Hang) },
+			"The metadata service at '"},
 		{"refused", func(_ *home, md *iamtest.Metadata) {
 			md.SetHandler(func(w http.ResponseWriter, _ *http.Request) {
 				http.Error(w, `{"errors":[{"code":"forbidden"}]}`, http.StatusForbidden)
@@ -99,11 +102,12 @@ func TestComputeResourceFailures(t *testing.T) {
 			tc.edit(s, md)
 			before, err := os.ReadFile(s.config)
 			require.NoError(t, err)
-			r := s.run("env")
+			r := s.run("env", "--timeout", "1s")
 			assert.Equal(t, 1, r.code)
 			assert.Empty(t, r.stdout)
 			assert.Contains(t, r.stderr, "FAILED\n")
 			assert.Contains(t, r.stderr, tc.want)
+			assert.NotContains(t, r.stderr, "IAM at", "the metadata service is to blame, not IAM")
 			assert.NotContains(t, r.stderr, "instance-identity-token")
 			after, err := os.ReadFile(s.config)
 			require.NoError(t, err)

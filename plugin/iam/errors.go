@@ -94,13 +94,16 @@ func (e *Error) Error() string {
 			map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Detail": e.detail()})
 	case Unreachable:
 		if e.Grant == GrantComputeResource {
-			return T("Cannot reach the metadata service at '{{.Endpoint}}': {{.Error}}. Check that this server's metadata service is enabled, or log in again by running 'ibmcloud login'.",
+			return T("Cannot reach the metadata service at '{{.Endpoint}}': {{.Error}}. Check that this server's metadata service is enabled, or log in again by running 'ibmcloud login --vpc-cri'.",
 				map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Error": safetext.Clean(errText(e.Err))})
 		}
 		return T("Cannot reach IAM at '{{.Endpoint}}': {{.Error}}. Check your network connection and try again.",
 			map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Error": safetext.Clean(errText(e.Err))})
 	case Timeout:
 		args := map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Bound": e.Bound.String()}
+		if e.Grant == GrantComputeResource {
+			return T("The metadata service at '{{.Endpoint}}' did not answer within {{.Bound}}. Try again later.", args)
+		}
 		switch e.BoundBy {
 		case ByFlag:
 			return T("IAM at '{{.Endpoint}}' did not answer within {{.Bound}}, the limit --timeout set. Try again later.", args)
