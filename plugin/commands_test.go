@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -266,4 +267,24 @@ func TestShowEscapesHostileClaims(t *testing.T) {
 			}
 		})
 	}
+}
+
+// show only looks: with nothing learned or cached yet, it creates no directory either.
+func TestShowCreatesNothing(t *testing.T) {
+	t.Parallel()
+	s := newSession(t, "Bearer "+iamtest.Valid(time.Hour), "secret-refresh-token")
+	tree := func() []string {
+		var paths []string
+		require.NoError(t, filepath.WalkDir(s.home, func(p string, _ fs.DirEntry, err error) error {
+			paths = append(paths, p)
+			return err
+		}))
+		return paths
+	}
+	before := tree()
+	r := s.run("show", "--instance", "new-kp")
+	assert.Equal(t, 1, r.code)
+	r = s.run("show", "--apikey", "an-api-key-not-yet-used-0123456789")
+	assert.Equal(t, 1, r.code)
+	assert.Equal(t, before, tree())
 }

@@ -130,6 +130,26 @@ func MakePrivate(dir string) error {
 	return nil
 }
 
+// CheckPrivate says whether dir is a directory of the user's that nobody else can write to,
+// as MakePrivate would leave it, without making or changing anything: for runs that only read
+// (show), and for reads, which need no directory that is not there.
+func CheckPrivate(dir string) error {
+	info, err := os.Lstat(dir)
+	if err != nil {
+		return err
+	}
+	if !info.IsDir() {
+		return &UnsafeError{Path: dir, Why: i18n.T("it is a link or a file, not a directory")}
+	}
+	if err := checkOwner(info); err != nil {
+		return &UnsafeError{Path: dir, Why: err.Error()}
+	}
+	if info.Mode().Perm()&0o022 != 0 {
+		return &UnsafeError{Path: dir, Why: i18n.T("others may write to it")}
+	}
+	return nil
+}
+
 // ReadPrivate reads a file of the user's own, up to limit bytes: never through a link, and not
 // one that another user owns or that is no regular file.
 func ReadPrivate(path string, limit int64) ([]byte, error) {

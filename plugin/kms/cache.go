@@ -92,10 +92,15 @@ func nameKey(name string) string { return "name:" + name }
 func guidKey(guid string) string { return "guid:" + strings.ToLower(guid) }
 
 // read returns the file's bytes and path; a missing, unreadable or unsafe file (another user's,
-// a link, in a directory others can write to) has none.
-func (c *Cache) read() ([]byte, string) {
+// a link, in a directory others can write to) has none. With create, the directory is made (or
+// made private) for a store to follow; without, a missing directory is only missing.
+func (c *Cache) read(create bool) ([]byte, string) {
 	path := c.Path()
-	if path == "" || disk.MakePrivate(filepath.Dir(path)) != nil {
+	private := disk.CheckPrivate
+	if create {
+		private = disk.MakePrivate
+	}
+	if path == "" || private(filepath.Dir(path)) != nil {
 		return nil, ""
 	}
 	b, err := disk.ReadPrivate(path, maxCacheFile)
@@ -108,7 +113,7 @@ func (c *Cache) read() ([]byte, string) {
 // lookup returns the entry for key, checked, and its age; ok is false when there is none, it
 // does not decode or check out, or it is from the future.
 func (c *Cache) lookup(key string) (inst Instance, age time.Duration, ok bool) {
-	data, _ := c.read()
+	data, _ := c.read(false)
 	k, err := json.Marshal(key)
 	if len(data) == 0 || err != nil {
 		return Instance{}, 0, false
@@ -136,7 +141,7 @@ func (c *Cache) lookup(key string) (inst Instance, age time.Duration, ok bool) {
 // store adds entries learned now, drops those older than MaxStale and the oldest beyond
 // maxEntries. It fails silently: a cache that cannot be written costs the next run a call.
 func (c *Cache) store(add map[string]Instance) {
-	data, path := c.read()
+	data, path := c.read(true)
 	if path == "" {
 		return
 	}

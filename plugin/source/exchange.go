@@ -44,7 +44,11 @@ func (a *exchanged) Token(o Options) (token.Token, error) {
 	}
 	start := a.clock()
 	file := a.cacheFile()
-	if file != "" && disk.MakePrivate(filepath.Dir(file)) != nil {
+	private := disk.MakePrivate
+	if o.Peek {
+		private = disk.CheckPrivate // show makes nothing, not even the directory
+	}
+	if file != "" && private(filepath.Dir(file)) != nil {
 		// A cache directory that is another user's, or open to others: its tokens could be
 		// theirs. No cache then, rather than theirs.
 		file = ""
