@@ -200,3 +200,18 @@ func TestCredentialPrecedence(t *testing.T) {
 	require.Equal(t, 0, r.code, r.stderr)
 	assert.Len(t, h.iam.CRTokens, 3, "--profile with $IBMCLOUD_CR_TOKEN")
 }
+
+// A container token file is one credential however it is named: show finds the token that
+// env fetched with a relative --cr-token under the variable's absolute path.
+func TestContainerTokenFileIsOneCredentialByAnyPath(t *testing.T) {
+	t.Parallel()
+	h := keyHome(t)
+	h.iam.Profiles = map[string]bool{"kp-reader": true}
+	file := filepath.Join(h.home, "sa-token")
+	require.NoError(t, os.WriteFile(file, []byte("eyJ.sa-token.one"), 0o600))
+	r := h.runIn("", nil, "print", "--cr-token", "@sa-token", "--profile", "kp-reader")
+	require.Equal(t, 0, r.code, r.stderr)
+	r = h.runIn("", []string{"IBMCLOUD_CR_TOKEN=@" + file, "IBMCLOUD_CR_PROFILE=kp-reader"}, "show")
+	assert.Equal(t, 0, r.code, r.stderr)
+	assert.Len(t, h.iam.CRTokens, 1)
+}

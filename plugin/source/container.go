@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"path/filepath"
 	"strings"
 
 	"github.com/kp-token/kp-token/i18n"
@@ -46,6 +47,10 @@ func (r *run) container(crToken, profile string, req Request) (Source, error) {
 	switch {
 	case strings.HasPrefix(crToken, "@"):
 		path, err := expandHome(crToken[1:])
+		if err == nil {
+			// One file, one credential (and one cache entry), however the path was written.
+			path, err = filepath.Abs(path)
+		}
 		if err != nil {
 			return nil, err
 		}
