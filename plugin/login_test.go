@@ -214,4 +214,7 @@ func TestContainerTokenFileIsOneCredentialByAnyPath(t *testing.T) {
 	r = h.runIn("", []string{"IBMCLOUD_CR_TOKEN=@" + file, "IBMCLOUD_CR_PROFILE=kp-reader"}, "show")
 	assert.Equal(t, 0, r.code, r.stderr)
 	assert.Len(t, h.iam.CRTokens, 1)
+	r = h.runIn("", []string{"IBMCLOUD_CR_TOKEN=@" + file, "IBMCLOUD_CR_PROFILE=another-profile"}, "show")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "No token for this container token and trusted profile is cached")
 }

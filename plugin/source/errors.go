@@ -31,7 +31,7 @@ const (
 // contains a token.
 type Error struct {
 	Kind  Kind
-	Path  string
+	Path  string // the file concerned; for NotCached, the credential's source (FromContainer)
 	Bound time.Duration
 	Err   error
 }
@@ -65,6 +65,9 @@ func (e *Error) Error() string {
 	case NoPrivateEndpoint:
 		return T("The CLI uses private endpoints but its configuration names no private IAM endpoint. Log in again by running 'ibmcloud login', or set IAM_ENDPOINT.")
 	case NotCached:
+		if e.Path == FromContainer {
+			return T("No token for this container token and trusted profile is cached, and show makes no call to IAM. Run 'ibmcloud kp-token env' with them first.")
+		}
 		return T("No token for this API key is cached, and show makes no call to IAM. Run 'ibmcloud kp-token env' with the key first.")
 	case KeyTimeout:
 		return T("Cannot read the API key from {{.Where}}: nothing came within {{.Bound}}. Keep the key in a regular file.",

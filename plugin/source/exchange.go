@@ -58,7 +58,7 @@ func (a *exchanged) Token(o Options) (token.Token, error) {
 		return before, nil
 	}
 	if o.Peek {
-		return token.Token{}, &Error{Kind: NotCached}
+		return token.Token{}, &Error{Kind: NotCached, Path: a.source}
 	}
 	t, err := a.exchange(o, file, before, held, start)
 	if err != nil && held {
