@@ -112,15 +112,9 @@ func MakePrivate(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	info, err := os.Lstat(dir)
+	info, err := ownDir(dir)
 	if err != nil {
 		return err
-	}
-	if !info.IsDir() {
-		return &UnsafeError{Path: dir, Why: i18n.T("it is a link or a file, not a directory")}
-	}
-	if err := checkOwner(info); err != nil {
-		return &UnsafeError{Path: dir, Why: err.Error()}
 	}
 	if info.Mode().Perm()&0o077 != 0 {
 		if err := os.Chmod(dir, 0o700); err != nil {
@@ -131,23 +125,33 @@ func MakePrivate(dir string) error {
 }
 
 // CheckPrivate says whether dir is a directory of the user's that nobody else can write to,
-// as MakePrivate would leave it, without making or changing anything: for runs that only read
-// (show), and for reads, which need no directory that is not there.
+// without making or changing anything: for runs that only read (show), and for reads, which
+// need no directory that is not there.
 func CheckPrivate(dir string) error {
-	info, err := os.Lstat(dir)
+	info, err := ownDir(dir)
 	if err != nil {
 		return err
-	}
-	if !info.IsDir() {
-		return &UnsafeError{Path: dir, Why: i18n.T("it is a link or a file, not a directory")}
-	}
-	if err := checkOwner(info); err != nil {
-		return &UnsafeError{Path: dir, Why: err.Error()}
 	}
 	if info.Mode().Perm()&0o022 != 0 {
 		return &UnsafeError{Path: dir, Why: i18n.T("others may write to it")}
 	}
 	return nil
+}
+
+// ownDir returns dir's own information (not a link's target) when it is a directory of the
+// user's.
+func ownDir(dir string) (os.FileInfo, error) {
+	info, err := os.Lstat(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		return nil, &UnsafeError{Path: dir, Why: i18n.T("it is a link or a file, not a directory")}
+	}
+	if err := checkOwner(info); err != nil {
+		return nil, &UnsafeError{Path: dir, Why: err.Error()}
+	}
+	return info, nil
 }
 
 // ReadPrivate reads a file of the user's own, up to limit bytes: never through a link, and not
