@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -346,19 +345,7 @@ func TestAPIKeySingleFlight(t *testing.T) {
 				srcs[i], err = source.Open(k.env(tc.key), source.Request{})
 				require.NoError(t, err)
 			}
-			tokens, errs := make([]token.Token, n), make([]error, n)
-			var wg sync.WaitGroup
-			begin := make(chan struct{})
-			for i := range srcs {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					<-begin
-					tokens[i], errs[i] = srcs[i].Token(source.Options{MinValidity: 5 * time.Minute})
-				}()
-			}
-			close(begin)
-			wg.Wait()
+			tokens, errs := tokensAtOnce(srcs)
 			assert.Equal(t, tc.wantCalls, k.iam.Calls())
 			for i := range srcs {
 				if tc.key == goodKey {

@@ -311,7 +311,12 @@ func runAtOnce(t *testing.T, l *login, n int) ([]token.Token, []error) {
 	for i := range srcs {
 		srcs[i] = l.open() // each reads config.json, with the expiring token, before any refresh
 	}
-	tokens, errs := make([]token.Token, n), make([]error, n)
+	return tokensAtOnce(srcs)
+}
+
+// tokensAtOnce asks each source for a token, all at once, from a goroutine each.
+func tokensAtOnce(srcs []source.Source) ([]token.Token, []error) {
+	tokens, errs := make([]token.Token, len(srcs)), make([]error, len(srcs))
 	var wg sync.WaitGroup
 	begin := make(chan struct{})
 	for i := range srcs {
