@@ -38,11 +38,7 @@ func runCurl(d *Deps, o *CurlOptions) error {
 	if err := o.InstanceFlags.check(); err != nil {
 		return err
 	}
-	t, _, err := o.token(d)
-	if err != nil {
-		return err
-	}
-	inst, err := o.resolve(d, t, &o.TokenFlags)
+	t, inst, err := tokenAndInstance(d, &o.TokenFlags, &o.InstanceFlags)
 	if err != nil {
 		return err
 	}

@@ -119,11 +119,7 @@ func runEnv(d *Deps, o *EnvOptions) error {
 			lines = append(lines, line)
 		}
 	} else {
-		t, _, err := o.token(d)
-		if err != nil {
-			return err
-		}
-		inst, err := o.resolve(d, t, &o.TokenFlags)
+		t, inst, err := tokenAndInstance(d, &o.TokenFlags, &o.InstanceFlags)
 		if err != nil {
 			return err
 		}

@@ -71,11 +71,7 @@ func runExec(d *Deps, o *ExecOptions) error {
 	if err != nil {
 		return notRunnable(o.Command[0], err)
 	}
-	t, _, err := o.token(d)
-	if err != nil {
-		return err
-	}
-	inst, err := o.resolve(d, t, &o.TokenFlags)
+	t, inst, err := tokenAndInstance(d, &o.TokenFlags, &o.InstanceFlags)
 	if err != nil {
 		return err
 	}

@@ -44,11 +44,17 @@ func (f *InstanceFlags) check() error {
 	return nil
 }
 
-// resolve finds the instance, when --instance names one: from its CRN, the cache or the
-// Resource Controller (with t, the token the command hands out). nil without --instance.
-func (f *InstanceFlags) resolve(d *Deps, t token.Token, tf *TokenFlags) (*kms.Resolution, error) {
+// tokenAndInstance gets the token, then the instance --instance names (nil without it): from
+// its CRN, the cache or the Resource Controller, asked with that token, within what is left
+// of the run's limit.
+func tokenAndInstance(d *Deps, tf *TokenFlags, f *InstanceFlags) (token.Token, *kms.Resolution, error) {
+	t, _, err := tf.token(d)
+	if err != nil {
+		return token.Token{}, nil, err
+	}
 	deadline, bound := tf.later()
-	return f.lookup(d, t, tf.Refresh, deadline, bound, false)
+	inst, err := f.lookup(d, t, tf.Refresh, deadline, bound, false)
+	return t, inst, err
 }
 
 // peek finds the instance from its CRN or the cache only: no network call (show).

@@ -65,11 +65,7 @@ func runPrint(d *Deps, o *PrintOptions) error {
 	if o.Instance != "" && !asJSON {
 		return usageErrorf(i18n.T("print shows the instance beside the token with --output json only; env and exec set KP_INSTANCE_ID and KP_URL."))
 	}
-	t, _, err := o.token(d)
-	if err != nil {
-		return err
-	}
-	inst, err := o.resolve(d, t, &o.TokenFlags)
+	t, inst, err := tokenAndInstance(d, &o.TokenFlags, &o.InstanceFlags)
 	if err != nil {
 		return err
 	}
