@@ -92,7 +92,7 @@ func TestInstanceFailures(t *testing.T) {
 	assert.Equal(t, 1, r.code)
 	assert.Empty(t, r.stdout)
 	assert.Contains(t, r.stderr, "ibmcloud kp-token instances")
-	assert.Equal(t, "FAILED\n", r.stderr[:7])
+	assert.True(t, strings.HasPrefix(r.stderr, "FAILED\n"), r.stderr)
 	assert.NotContains(t, r.stderr, "unexpected")
 	r = s.run("env", "--private")
 	assert.Contains(t, r.stderr, "Incorrect Usage: --private, --public and --url choose the endpoint of an --instance")
