@@ -182,7 +182,3 @@ func byStatus(status int) Kind {
 		return Unavailable
 	}
 }
-
-// Redact hides what looks secret in traced text and makes it safe for a terminal: it is
-// httpcall.Redact, kept here for the callers of this package.
-func Redact(s string) string { return httpcall.Redact(s) }
