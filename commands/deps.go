@@ -3,24 +3,40 @@ package commands
 import (
 	"io"
 
+	"github.com/kp-token/kp-token/plugin/kms"
 	"github.com/kp-token/kp-token/plugin/source"
+	"github.com/kp-token/kp-token/plugin/token"
 )
 
 // Namespace is the plug-in's name and its command namespace: `ibmcloud kp-token …`.
 const Namespace = "kp-token"
 
+// Runtime is what commands need from the plug-in around them (plugin/wiring is the real one;
+// tests give their own). A run opens at most one token source; what comes after it (instance
+// lookups) ends by that source's deadline.
+type Runtime interface {
+	// Open opens the token source req names, when a command needs one, so that --unset and
+	// help work without a session. It returns the reason when there is none (such as a broken
+	// config).
+	Open(req source.Request) (source.Source, error)
+	// Resolve finds the instance q names, asked with the token t; warn prints a warning.
+	Resolve(t token.Token, q kms.Query, warn func(string)) (kms.Resolution, error)
+	// List lists the Key Protect and HPCS instances t can see.
+	List(t token.Token) ([]kms.Instance, error)
+	// CLIPrivate says whether the CLI uses private endpoints.
+	CLIPrivate() bool
+	// ConfigPath is the CLI's config.json, whose change means a new login.
+	ConfigPath() string
+	// StampDir is the user's private directory for the hook's stamp files.
+	StampDir() (string, error)
+}
+
 // Deps are what commands need from the outside world.
 type Deps struct {
-	Stdout io.Writer
-	Stderr io.Writer
-	Stdin  io.Reader
-	// Tokens opens the token source a request names, when a command needs one, so that
-	// --unset and help work without a session. It returns the reason when there is none (such
-	// as a broken config).
-	Tokens func(source.Request) (source.Source, error)
-	// Instances says where Key Protect instances are looked up and cached (--instance,
-	// instances); nil: IBM Cloud's public endpoints, no cache.
-	Instances func() KMSEnv
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Stdin   io.Reader
+	Runtime Runtime
 
 	// brief is set by the shell hook's runs (env --hook): failures and warnings are one line
 	// each, under the prompt of a shell the user is typing in.
@@ -33,7 +49,7 @@ func (d *Deps) open(req source.Request) (source.Source, error) {
 	req.Stdin = d.Stdin
 	req.Warn = d.warn
 	req.Hook = d.brief
-	return d.Tokens(req)
+	return d.Runtime.Open(req)
 }
 
 // warn prints a non-fatal problem on stderr.

@@ -15,6 +15,7 @@ import (
 	"github.com/kp-token/kp-token/commands"
 	"github.com/kp-token/kp-token/plugin/iamtest"
 	"github.com/kp-token/kp-token/plugin/source"
+	"github.com/kp-token/kp-token/plugin/wiring"
 )
 
 // fixture is one run of the command tree on the SDK's fakes: FakePluginContext holds the
@@ -43,10 +44,8 @@ func newFixture(t *testing.T, access, refresh string) *fixture {
 }
 
 func (f *fixture) run(args ...string) int {
-	d := &commands.Deps{Stdout: f.ui.Writer(), Stderr: f.ui.ErrWriter()}
-	env := source.Env{Config: source.Loaded(f.ctx), ConfigPath: f.config, Getenv: func(string) string { return "" }}
-	d.Tokens = func(req source.Request) (source.Source, error) { return source.Open(env, req) }
-	return commands.Execute(d, args)
+	rt := wiring.New(f.config, commands.Namespace, source.Loaded(f.ctx)).WithGetenv(func(string) string { return "" })
+	return commands.Execute(&commands.Deps{Stdout: f.ui.Writer(), Stderr: f.ui.ErrWriter(), Runtime: rt}, args)
 }
 
 func (f *fixture) configFields() map[string]any {
@@ -87,10 +86,7 @@ func TestEnvValidTokenMakesNoCall(t *testing.T) {
 
 func TestEnvUnsetNeedsNoSession(t *testing.T) {
 	ui := testterm.NewFakeUI()
-	d := &commands.Deps{Stdout: ui.Writer(), Stderr: ui.ErrWriter(), Tokens: func(source.Request) (source.Source, error) {
-		t.Fatal("--unset must not open the session")
-		return nil, nil
-	}}
+	d := &commands.Deps{Stdout: ui.Writer(), Stderr: ui.ErrWriter(), Runtime: nil}
 	assert.Equal(t, 0, commands.Execute(d, []string{"env", "--unset"}))
 	assert.Equal(t, "unset ACCESS_TOKEN\nunset ACCESS_TOKEN_EXPIRES_AT\n", ui.Outputs())
 }

@@ -5,15 +5,11 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/kp-token/kp-token/plugin/kms"
 	"github.com/kp-token/kp-token/plugin/safetext"
 
 	"github.com/spf13/cobra"
 
 	"github.com/kp-token/kp-token/i18n"
-	"github.com/kp-token/kp-token/plugin/cliconfig"
-	"github.com/kp-token/kp-token/plugin/iam"
-	"github.com/kp-token/kp-token/plugin/source"
 )
 
 // report prints err as the CLI does and returns the exit status: a usage error gets IBM's
@@ -63,18 +59,20 @@ type statusError struct {
 
 func (e *statusError) Error() string { return e.msg }
 
-// describe turns an error into the sentence the user reads: what went wrong, what to do. Our
-// errors are written that way already; anything else is unexpected.
+// UserFacing is what every package's errors for the user have: their text says what went
+// wrong and what to do, and never holds a secret. Any other error is unexpected.
+type UserFacing interface {
+	error
+	UserFacing()
+}
+
+// UserFacing marks statusError as written for the user.
+func (*statusError) UserFacing() {}
+
+// describe turns an error into the sentence the user reads.
 func describe(err error) string {
-	var (
-		se *source.Error
-		ke *source.KeyError
-		ie *iam.Error
-		p  *cliconfig.Problem
-		st *statusError
-		me *kms.Error
-	)
-	if errors.As(err, &se) || errors.As(err, &ke) || errors.As(err, &ie) || errors.As(err, &p) || errors.As(err, &st) || errors.As(err, &me) {
+	var uf UserFacing
+	if errors.As(err, &uf) {
 		return err.Error()
 	}
 	return i18n.T("An unexpected error occurred: {{.Error}}", map[string]any{"Error": err.Error()})

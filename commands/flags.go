@@ -9,7 +9,6 @@ import (
 
 	"github.com/kp-token/kp-token/commands/shell"
 	"github.com/kp-token/kp-token/i18n"
-	"github.com/kp-token/kp-token/plugin/kms"
 	"github.com/kp-token/kp-token/plugin/safetext"
 	"github.com/kp-token/kp-token/plugin/source"
 	"github.com/kp-token/kp-token/plugin/token"
@@ -58,24 +57,6 @@ type TokenFlags struct {
 	Credential
 	NoCache bool
 	Timeout time.Duration // 0: the CLI's HTTP timeout, else 30 s
-
-	started time.Time // when token began: the instance lookup after it shares the limit
-}
-
-// later is what is left of the run's limit for a call made after the token (the Resource
-// Controller's): --timeout, else kms.DefaultTimeout, both counted from when token began, so
-// that IAM and the Resource Controller together end by one deadline. bound names the limit
-// in a timeout's message.
-func (f *TokenFlags) later() (deadline time.Time, bound time.Duration) {
-	bound = f.Timeout
-	if bound <= 0 {
-		bound = kms.DefaultTimeout
-	}
-	start := f.started
-	if start.IsZero() {
-		start = time.Now()
-	}
-	return start.Add(bound), bound
 }
 
 // Credential is what stands in for the login session: an API key, or a container token for a
@@ -132,7 +113,6 @@ func (f *TokenFlags) token(d *Deps) (token.Token, source.Source, error) {
 	if err := f.check(); err != nil {
 		return token.Token{}, nil, err
 	}
-	f.started = time.Now()
 	req := f.request()
 	req.NoCache, req.Timeout = f.NoCache, f.Timeout
 	src, err := d.open(req)

@@ -16,8 +16,6 @@ import (
 	"github.com/kp-token/kp-token/commands/hooks"
 	"github.com/kp-token/kp-token/commands/shell"
 	"github.com/kp-token/kp-token/i18n"
-	"github.com/kp-token/kp-token/plugin/cliconfig"
-	"github.com/kp-token/kp-token/plugin/disk"
 	"github.com/kp-token/kp-token/plugin/safetext"
 	"github.com/kp-token/kp-token/plugin/source"
 )
@@ -116,9 +114,9 @@ func runHook(d *Deps, o *HookOptions) error {
 			return err
 		}
 	case o.Profile == "":
-		s.Config = cliconfig.Path() // the login session: a new login shows in config.json
+		s.Config = d.Runtime.ConfigPath() // the login session: a new login shows in config.json
 	}
-	if s.Stamp, err = stampPath(bin, o.Name); err != nil {
+	if s.Stamp, err = stampPath(d.Runtime, bin, o.Name); err != nil {
 		return err
 	}
 	script, err := s.Render()
@@ -151,8 +149,8 @@ func hookKeyFile(flag string, warn func(string)) (string, error) {
 // stampPath is where each shell's stamp goes (with its PID after it): a file in the user's
 // private directory whose age says how long ago the shell fetched its token. Stamps of shells
 // that have ended are removed here, at the start of a new one.
-func stampPath(bin, name string) (string, error) {
-	dir, err := disk.PrivateDir()
+func stampPath(rt Runtime, bin, name string) (string, error) {
+	dir, err := rt.StampDir()
 	if err != nil {
 		return "", &statusError{code: 1, msg: i18n.T("no directory for the hook's stamp file: {{.Error}}", map[string]any{"Error": err.Error()})}
 	}

@@ -1,14 +1,6 @@
 package commands
 
 import (
-	"context"
-	"errors"
-	"os"
-	"path/filepath"
-	"time"
-
-	"github.com/kp-token/kp-token/plugin/safetext"
-
 	"github.com/spf13/pflag"
 
 	"github.com/kp-token/kp-token/i18n"
@@ -45,93 +37,31 @@ func (f *InstanceFlags) check() error {
 }
 
 // tokenAndInstance gets the token, then the instance --instance names (nil without it): from
-// its CRN, the cache or the Resource Controller, asked with that token, within what is left
-// of the run's limit.
+// its CRN, the cache or the Resource Controller, asked with that token, by the run's deadline.
 func tokenAndInstance(d *Deps, tf *TokenFlags, f *InstanceFlags) (token.Token, *kms.Resolution, error) {
 	t, _, err := tf.token(d)
 	if err != nil {
 		return token.Token{}, nil, err
 	}
-	deadline, bound := tf.later()
-	inst, err := f.lookup(d, t, tf.Refresh, deadline, bound, false)
+	inst, err := f.lookup(d, t, tf.Refresh, false)
 	return t, inst, err
 }
 
-// peek finds the instance from its CRN or the cache only: no network call (show).
-func (f *InstanceFlags) peek(d *Deps, t token.Token) (*kms.Resolution, error) {
-	res, err := f.lookup(d, t, false, time.Now().Add(kms.DefaultTimeout), 0, true)
-	if errors.Is(err, &kms.Error{Kind: kms.NoRCEndpoint}) {
-		return nil, &statusError{code: 1, msg: i18n.T("What the instance '{{.Instance}}' is, kp-token has not learned yet, and show makes no call. Run 'ibmcloud kp-token env --instance {{.Instance}}' first.",
-			map[string]any{"Instance": safetext.Quote(f.Instance)})}
-	}
-	return res, err
-}
-
-func (f *InstanceFlags) lookup(d *Deps, t token.Token, refresh bool, deadline time.Time, bound time.Duration, peek bool) (*kms.Resolution, error) {
+// lookup resolves --instance with t (nil without it); offline, from its CRN or the cache only.
+func (f *InstanceFlags) lookup(d *Deps, t token.Token, refresh, offline bool) (*kms.Resolution, error) {
 	if f.Instance == "" {
 		return nil, nil
 	}
-	env := d.KMS()
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
-	defer cancel()
-	network := kms.Auto
+	q := kms.Query{Ref: f.Instance, Choice: kms.Choice{URL: f.URL}, Refresh: refresh, Offline: offline}
 	switch {
 	case f.Private:
-		network = kms.Private
+		q.Choice.Network = kms.Private
 	case f.Public:
-		network = kms.Public
+		q.Choice.Network = kms.Public
 	}
-	choice := kms.Choice{Network: network, CLIPrivate: env.Private(), URL: f.URL}
-	r := &kms.Resolver{Refresh: refresh, Warn: d.warn}
-	if env.CacheDir != "" {
-		r.Cache = &kms.Cache{Dir: env.CacheDir, Account: t.Account()}
-	}
-	if !refresh {
-		// From the CRN or the cache first: at a shell start the instance is known, and the
-		// cloud the Resource Controller is in need not be worked out.
-		res, err := r.Resolve(ctx, f.Instance, choice)
-		if err == nil || peek || !errors.Is(err, &kms.Error{Kind: kms.NoRCEndpoint}) {
-			if err != nil {
-				return nil, err
-			}
-			return &res, nil
-		}
-	}
-	r.RC = &kms.Client{Cloud: env.Cloud(), Token: t.JWT, Bound: bound, Trace: env.Trace()}
-	res, err := r.Resolve(ctx, f.Instance, choice)
+	res, err := d.Runtime.Resolve(t, q, d.warn)
 	if err != nil {
 		return nil, err
 	}
 	return &res, nil
-}
-
-// KMSEnv is what instance lookups need from around the plug-in: the CLI's cloud (where the
-// Resource Controller is, whether it uses private endpoints), the trace setting, and where
-// resolutions are cached.
-type KMSEnv struct {
-	Cloud    func() kms.Cloud // asked only when the Resource Controller is
-	Private  func() bool      // the CLI uses private endpoints
-	Trace    func() string
-	CacheDir string
-}
-
-// KMS is d.Instances, or IBM Cloud's public endpoints with no cache.
-func (d *Deps) KMS() KMSEnv {
-	if d.Instances != nil {
-		return d.Instances()
-	}
-	return KMSEnv{
-		Cloud:   func() kms.Cloud { return kms.Cloud{} },
-		Private: func() bool { return false },
-		Trace:   func() string { return os.Getenv("IBMCLOUD_TRACE") },
-	}
-}
-
-// InstanceCacheDir is where instance resolutions are cached, in the plug-in's directory beside
-// config.json's; "" for a relative config path (no cache in the working directory).
-func InstanceCacheDir(configPath string) string {
-	if !filepath.IsAbs(configPath) {
-		return ""
-	}
-	return filepath.Join(filepath.Dir(configPath), "plugins", Namespace, "instances")
 }

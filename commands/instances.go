@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -55,17 +54,11 @@ func runInstances(d *Deps, o *InstancesOptions) error {
 	if err != nil {
 		return err
 	}
-	env := d.KMS()
-	deadline, bound := o.later()
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
-	defer cancel()
-	cloud := env.Cloud()
-	rc := &kms.Client{Cloud: cloud, Token: t.JWT, Bound: bound, Trace: env.Trace()}
-	list, err := rc.List(ctx)
+	list, err := d.Runtime.List(t)
 	if err != nil {
 		return err
 	}
-	choice := kms.Choice{CLIPrivate: cloud.Private}
+	choice := kms.Choice{CLIPrivate: d.Runtime.CLIPrivate()}
 	switch {
 	case o.Private:
 		choice.Network = kms.Private

@@ -174,7 +174,7 @@ func runShow(d *Deps, o *ShowOptions) error {
 	}
 	now := time.Now()
 	s := describeSession(t, info, now)
-	inst, err := o.peek(d, t)
+	inst, err := o.lookup(d, t, false, true)
 	if err != nil {
 		return err
 	}

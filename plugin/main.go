@@ -6,8 +6,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"path/filepath"
-	"sync"
 	"time"
 
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/plugin"
@@ -15,8 +13,8 @@ import (
 	"github.com/kp-token/kp-token/commands"
 	"github.com/kp-token/kp-token/i18n"
 	"github.com/kp-token/kp-token/plugin/cliconfig"
-	"github.com/kp-token/kp-token/plugin/kms"
 	"github.com/kp-token/kp-token/plugin/source"
+	"github.com/kp-token/kp-token/plugin/wiring"
 )
 
 type kpToken struct{}
@@ -27,52 +25,12 @@ func (kpToken) GetMetadata() plugin.PluginMetadata { return commands.Metadata() 
 // there); Run serves a context the SDK built all the same.
 func (kpToken) Run(ctx plugin.PluginContext, args []string) {
 	i18n.Init(ctx.Locale())
-	os.Exit(run(source.Env{Config: source.Loaded(ctx), ConfigPath: cliconfig.Path()}, args))
+	os.Exit(run(wiring.New(cliconfig.Path(), commands.Namespace, source.Loaded(ctx)), args))
 }
 
-// run runs the commands with the token sources env offers.
-func run(env source.Env, args []string) int {
-	// The plug-in's directory, by the SDK's rule (config_helpers.PluginDir) without its second
-	// look at the disk: the config directory is config.json's.
-	if filepath.IsAbs(env.ConfigPath) { // never a cache relative to the working directory
-		env.CacheDir = filepath.Join(filepath.Dir(env.ConfigPath), "plugins", commands.Namespace, "cache")
-	}
-	d := &commands.Deps{Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin}
-	d.Tokens = func(req source.Request) (source.Source, error) { return source.Open(env, req) }
-	d.Instances = func() commands.KMSEnv {
-		// Asked once a token was got: the config, when there is one, is loaded already.
-		cfg, _ := env.Config(time.Time{})
-		return commands.KMSEnv{
-			CacheDir: commands.InstanceCacheDir(env.ConfigPath),
-			Private:  func() bool { return cfg != nil && cfg.IsPrivateEndpointEnabled() },
-			Cloud: func() kms.Cloud {
-				if c, ok := cfg.(kms.CloudConfig); ok {
-					return kms.CloudOf(c)
-				}
-				return kms.Cloud{}
-			},
-			Trace: func() string {
-				if t := os.Getenv("IBMCLOUD_TRACE"); t != "" || cfg == nil {
-					return t
-				}
-				return cfg.Trace()
-			},
-		}
-	}
-	return commands.Execute(d, args)
-}
-
-// once memoizes a config loader: the token source and the instance lookup share one read.
-func once(load func(time.Time) (source.Config, error)) func(time.Time) (source.Config, error) {
-	var (
-		o   sync.Once
-		cfg source.Config
-		err error
-	)
-	return func(deadline time.Time) (source.Config, error) {
-		o.Do(func() { cfg, err = load(deadline) })
-		return cfg, err
-	}
+// run runs the commands in rt, on the process's standard streams.
+func run(rt *wiring.Runtime, args []string) int {
+	return commands.Execute(&commands.Deps{Stdout: os.Stdout, Stderr: os.Stderr, Stdin: os.Stdin, Runtime: rt}, args)
 }
 
 func main() {
@@ -101,15 +59,5 @@ func main() {
 	// may never), and checked, and the SDK's own config code answers from those bytes
 	// (cliconfig.Snapshot). Until then the words follow the environment's locale.
 	i18n.Init("")
-	path := cliconfig.Path()
-	os.Exit(run(source.Env{Config: once(func(deadline time.Time) (source.Config, error) {
-		snap, err := cliconfig.Load(path, deadline)
-		if err != nil {
-			return nil, err
-		}
-		if l := snap.Locale(); l != "" {
-			i18n.Init(l) // the CLI's own setting; else the environment's locale, chosen already
-		}
-		return snap, nil
-	}), ConfigPath: path}, args))
+	os.Exit(run(wiring.Disk(cliconfig.Path(), commands.Namespace), args))
 }

@@ -61,6 +61,9 @@ type Error struct {
 	Err      error
 }
 
+// UserFacing marks the error as written for the user (commands.UserFacing).
+func (*Error) UserFacing() {}
+
 func (e *Error) Error() string {
 	T := i18n.T
 	switch e.Kind {

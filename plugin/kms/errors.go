@@ -33,6 +33,7 @@ const (
 	BadURL                       // --url, or $IBMCLOUD_RESOURCE_CONTROLLER_API_ENDPOINT, is not a usable URL
 	NoRCEndpoint                 // the Resource Controller's endpoint for the CLI's cloud is not known
 	BadService                   // not a service name SDKVars can make variable names of
+	NotLearned                   // an offline lookup (show): neither the CRN nor the cache knows the instance
 )
 
 // Error is a failure to find an instance or its endpoint. Its text says what went wrong and what
@@ -55,6 +56,9 @@ type Error struct {
 	Cloud    Cloud         // NoRCEndpoint
 	Err      error
 }
+
+// UserFacing marks the error as written for the user (commands.UserFacing).
+func (*Error) UserFacing() {}
 
 func (e *Error) Error() string {
 	T := i18n.T
@@ -133,6 +137,9 @@ func (e *Error) Error() string {
 			return T("The IBM Cloud CLI uses private endpoints but targets no region, so the Resource Controller's private endpoint is not known. Target one with 'ibmcloud target -r REGION', or set {{.Variable}}.", args)
 		}
 		return T("The Resource Controller's endpoint for the cloud '{{.Cloud}}' is not known. Set {{.Variable}} to it, or give the instance's CRN.", args)
+	case NotLearned:
+		return T("What the instance '{{.Instance}}' is, kp-token has not learned yet, and show makes no call. Run 'ibmcloud kp-token env --instance {{.Instance}}' first.",
+			map[string]any{"Instance": safetext.Quote(e.Ref)})
 	case BadService:
 		return T("'{{.Service}}' is not a service name the IBM SDKs read from the environment. Use letters, digits, '_' and '-', starting with a letter, such as ibm_key_protect_api.",
 			map[string]any{"Service": safetext.Quote(e.Service)})

@@ -13,10 +13,22 @@ import (
 // Resolver finds an instance and its endpoint from a name, a GUID or a CRN: from the CRN alone,
 // from the cache, or from the Resource Controller.
 type Resolver struct {
-	RC      *Client      // asked only when neither the CRN nor the cache answers
+	RC *Client // asked only when neither the CRN nor the cache answers
+	// Dial makes RC when it is first needed, when RC is nil: working out where the Resource
+	// Controller is costs a shell start that the cache answers more than the lookup itself.
+	Dial    func() *Client
 	Cache   *Cache       // nil: no cache
 	Refresh bool         // --refresh: ask the Resource Controller even when the cache answers
+	Offline bool         // make no network call: what the CRN and the cache do not answer is NotLearned
 	Warn    func(string) // prints a warning on stderr (a stale entry used); nil: dropped
+}
+
+// Query is what a command asks of an instance lookup.
+type Query struct {
+	Ref     string // the instance's name, GUID or CRN
+	Choice  Choice // which endpoint; the CLI's own choice (CLIPrivate) is filled in by the runtime
+	Refresh bool   // ask the Resource Controller even when the cache answers
+	Offline bool   // make no network call (show)
 }
 
 // Resolution is an instance and the endpoint chosen for it.
@@ -39,6 +51,10 @@ type Resolution struct {
 // cannot answer, an entry less than MaxStale old is used with a warning (not with Refresh).
 func (r *Resolver) Resolve(ctx context.Context, ref string, choice Choice) (Resolution, error) {
 	inst, cached, err := r.instance(ctx, ref, choice.URL != "")
+	var unknown *Error
+	if errors.As(err, &unknown) && unknown.Kind == NotLearned {
+		unknown.Ref = ref // as the user named it (an HPCS CRN is looked up by its GUID)
+	}
 	if err != nil {
 		return Resolution{}, err
 	}
@@ -96,6 +112,12 @@ func (r *Resolver) fetch(ctx context.Context, ref, key string, ask func(context.
 	known, age, held := r.Cache.lookupOK(key)
 	if held && !r.Refresh && age <= r.Cache.ttl() {
 		return known, true, nil
+	}
+	if r.Offline {
+		return Instance{}, false, &Error{Kind: NotLearned, Ref: ref}
+	}
+	if r.RC == nil && r.Dial != nil {
+		r.RC = r.Dial()
 	}
 	if r.RC == nil {
 		return Instance{}, false, &Error{Kind: NoRCEndpoint}

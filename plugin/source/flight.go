@@ -25,7 +25,7 @@ func (r *run) flight(ctx context.Context, path string, start time.Time, subject 
 	lock, err := disk.LockFor(ctx, path)
 	switch {
 	case errors.Is(err, disk.ErrLockTimeout):
-		return token.Token{}, &Error{Kind: LockTimeout, Path: path, Bound: r.limit}
+		return token.Token{}, &Error{Kind: LockTimeout, Path: path, Bound: r.iam.Bound}
 	case err != nil:
 		// No lock file anywhere (neither beside the file nor in the private directory): do
 		// the work alone rather than not at all.

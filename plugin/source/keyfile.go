@@ -27,6 +27,9 @@ const maxKeyFile = 64 << 10
 // and never holds the key.
 type KeyError struct{ msg string }
 
+// UserFacing marks the error as written for the user (commands.UserFacing).
+func (*KeyError) UserFacing() {}
+
 func (e *KeyError) Error() string { return e.msg }
 
 func keyErrorf(msg string) error { return &KeyError{msg} }

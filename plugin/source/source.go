@@ -26,6 +26,10 @@ type Source interface {
 	Token(o Options) (token.Token, error)
 	// Describe says what can be said of the source without a network call or a secret.
 	Describe() (Info, error)
+	// Deadline is the run's one deadline, which every wait and call of the run shares (the
+	// config's read, locks, IAM, the Resource Controller after it), and the limit it was
+	// counted from Open with: --timeout, else the CLI's HTTP timeout, else DefaultTimeout.
+	Deadline() (time.Time, time.Duration)
 }
 
 // Options say how fresh the token must be.
@@ -102,6 +106,7 @@ func Open(env Env, req Request) (Source, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.read = time.Now()
 	switch {
 	case key != "":
 		return r.apiKey(key, req), nil
@@ -207,6 +212,7 @@ type run struct {
 	hook    bool          // run by the shell hook
 	warn    func(string)
 	opened  time.Time // when Open ran: with --timeout, the deadline counts from here
+	read    time.Time // when the credential was read: the CLI's limit counts from here
 	keyOnly bool      // an API key's run: the config only lends settings, and may be unusable
 
 	loadOnce sync.Once
@@ -229,7 +235,7 @@ func (r *run) settle() error {
 		if err != nil {
 			cfg = nil // an API key needs no config: one that cannot be read lends nothing
 		}
-		httpTimeout, trace := 0, firstEnv(r.env.Getenv, "IBMCLOUD_TRACE", "BLUEMIX_TRACE")
+		httpTimeout := 0
 		if p, ok := cfg.(interface{ Problem() error }); ok && p.Problem() != nil {
 			if !r.keyOnly {
 				r.err = p.Problem()
@@ -239,9 +245,6 @@ func (r *run) settle() error {
 		}
 		if cfg != nil {
 			httpTimeout = cfg.HTTPTimeout()
-			if trace == "" {
-				trace = cfg.Trace()
-			}
 			r.info.Region = cfg.CurrentRegion().Name
 		}
 		r.limit = limit(r.timeout, httpTimeout)
@@ -257,7 +260,7 @@ func (r *run) settle() error {
 			r.err = &Error{Kind: NoPrivateEndpoint}
 			return
 		}
-		r.iam = &iam.Client{Endpoint: r.info.Endpoint, Bound: r.limit, BoundBy: r.boundBy, Trace: trace}
+		r.iam = &iam.Client{Endpoint: r.info.Endpoint, Bound: r.limit, BoundBy: r.boundBy, Trace: Trace(cfg, r.env.Getenv)}
 	})
 	return r.err
 }
@@ -273,23 +276,46 @@ func (r *run) clock() time.Time {
 // out when the refresh fails: unless --timeout says otherwise. A variable for tests only.
 var validTokenWait = 5 * time.Second
 
-// context ends at the run's deadline: --timeout from when Open ran (reading the key counts
-// against it), else the CLI's limit from now, or validTokenWait when heldValid says the token at
-// hand is still valid.
+// Deadline is the run's one deadline, which the config's read, locks, IAM and the Resource
+// Controller after it all share: --timeout counted from when Open ran (reading the key counts
+// against it), else the CLI's HTTP timeout (or DefaultTimeout) counted from when the key was
+// read, since a person typing a key at @- is not the network being slow.
+func (r *run) Deadline() (time.Time, time.Duration) {
+	if r.timeout > 0 {
+		return r.opened.Add(r.timeout), r.timeout
+	}
+	bound := r.limit
+	if r.settle() != nil || bound == 0 {
+		bound = DefaultTimeout // a config that lends no settings
+	}
+	return r.read.Add(bound), bound
+}
+
+// context ends at the run's deadline, or sooner when heldValid says the token at hand is still
+// valid: then a refresh may hold it up for validTokenWait at most, unless --timeout says
+// otherwise.
 func (r *run) context(heldValid bool) (context.Context, context.CancelFunc, error) {
 	if err := r.settle(); err != nil {
 		return nil, nil, err
 	}
-	if heldValid && r.timeout == 0 && validTokenWait < r.limit {
-		r.limit, r.boundBy = validTokenWait, iam.ByValidToken
-		r.iam.Bound, r.iam.BoundBy = r.limit, r.boundBy
+	deadline, _ := r.Deadline()
+	if heldValid && r.timeout == 0 {
+		if wait := time.Now().Add(validTokenWait); wait.Before(deadline) {
+			deadline = wait
+			r.iam.Bound, r.iam.BoundBy = validTokenWait, iam.ByValidToken
+		}
 	}
-	start := time.Now()
-	if r.timeout > 0 {
-		start = r.opened
-	}
-	ctx, cancel := context.WithDeadline(context.Background(), start.Add(r.limit))
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	return ctx, cancel, nil
+}
+
+// Trace is the CLI's trace setting: $IBMCLOUD_TRACE (or the older $BLUEMIX_TRACE), else the
+// config's; "" for none. cfg may be nil.
+func Trace(cfg Config, getenv func(string) string) string {
+	if t := firstEnv(getenv, "IBMCLOUD_TRACE", "BLUEMIX_TRACE"); t != "" || cfg == nil {
+		return t
+	}
+	return cfg.Trace()
 }
 
 // fallback is what a failed refresh leaves: held, when it is still valid and no --refresh was
