@@ -4,7 +4,6 @@ import (
 	"io"
 
 	"github.com/kp-token/kp-token/plugin/kms"
-	"github.com/kp-token/kp-token/plugin/source"
 	"github.com/kp-token/kp-token/plugin/token"
 )
 
@@ -18,7 +17,7 @@ type Runtime interface {
 	// Open opens the token source req names, when a command needs one, so that --unset and
 	// help work without a session. It returns the reason when there is none (such as a broken
 	// config).
-	Open(req source.Request) (source.Source, error)
+	Open(req token.Request) (token.Source, error)
 	// Resolve finds the instance q names, asked with the token t; warn prints a warning.
 	Resolve(t token.Token, q kms.Query, warn func(string)) (kms.Resolution, error)
 	// List lists the Key Protect and HPCS instances t can see.
@@ -29,6 +28,9 @@ type Runtime interface {
 	ConfigPath() string
 	// StampDir is the user's private directory for the hook's stamp files.
 	StampDir() (string, error)
+	// CheckKeyFile reads the key file at path as a run would (hook checks the file it writes
+	// into a profile), and returns its absolute path.
+	CheckKeyFile(path string, warn func(string)) (string, error)
 }
 
 // Deps are what commands need from the outside world.
@@ -45,7 +47,7 @@ type Deps struct {
 
 // open opens the token source req names, with standard input and the warning printer filled
 // in.
-func (d *Deps) open(req source.Request) (source.Source, error) {
+func (d *Deps) open(req token.Request) (token.Source, error) {
 	req.Stdin = d.Stdin
 	req.Warn = d.warn
 	req.Hook = d.brief

@@ -13,7 +13,6 @@ import (
 
 	"github.com/kp-token/kp-token/i18n"
 	"github.com/kp-token/kp-token/plugin/safetext"
-	"github.com/kp-token/kp-token/plugin/source"
 )
 
 // ExecOptions are the inputs of `kp-token exec`.
@@ -112,5 +111,5 @@ func errorText(err error) string {
 	if errors.As(err, &ee) {
 		return ee.Err.Error()
 	}
-	return source.ErrorText(err)
+	return safetext.OSError(err)
 }

@@ -10,7 +10,6 @@ import (
 	"github.com/kp-token/kp-token/commands/shell"
 	"github.com/kp-token/kp-token/i18n"
 	"github.com/kp-token/kp-token/plugin/safetext"
-	"github.com/kp-token/kp-token/plugin/source"
 	"github.com/kp-token/kp-token/plugin/token"
 )
 
@@ -83,8 +82,8 @@ func (c *Credential) check() error {
 	return nil
 }
 
-func (c *Credential) request() source.Request {
-	return source.Request{APIKey: c.APIKey, CRToken: c.CRToken, Profile: c.Profile}
+func (c *Credential) request() token.Request {
+	return token.Request{APIKey: c.APIKey, CRToken: c.CRToken, Profile: c.Profile}
 }
 
 func (f *TokenFlags) register(fs *pflag.FlagSet) {
@@ -109,7 +108,7 @@ func (f *TokenFlags) check() error {
 }
 
 // token checks the flags, opens the source they name and asks it for a token.
-func (f *TokenFlags) token(d *Deps) (token.Token, source.Source, error) {
+func (f *TokenFlags) token(d *Deps) (token.Token, token.Source, error) {
 	if err := f.check(); err != nil {
 		return token.Token{}, nil, err
 	}
@@ -119,7 +118,7 @@ func (f *TokenFlags) token(d *Deps) (token.Token, source.Source, error) {
 	if err != nil {
 		return token.Token{}, nil, err
 	}
-	t, err := src.Token(source.Options{MinValidity: f.MinValidity, Force: f.Refresh})
+	t, err := src.Token(token.Options{MinValidity: f.MinValidity, Force: f.Refresh})
 	return t, src, err
 }
 

@@ -17,7 +17,6 @@ import (
 	"github.com/kp-token/kp-token/commands/shell"
 	"github.com/kp-token/kp-token/i18n"
 	"github.com/kp-token/kp-token/plugin/safetext"
-	"github.com/kp-token/kp-token/plugin/source"
 )
 
 // HookOptions are the inputs of `kp-token hook`.
@@ -106,11 +105,11 @@ func runHook(d *Deps, o *HookOptions) error {
 	}
 	switch {
 	case o.APIKey != "":
-		if s.KeyFile, err = hookKeyFile(o.APIKey, d.warn); err != nil {
+		if s.KeyFile, err = hookKeyFile(d.Runtime, o.APIKey, d.warn); err != nil {
 			return err
 		}
 	case o.CRToken != "":
-		if s.CRFile, err = hookKeyFile(o.CRToken, d.warn); err != nil {
+		if s.CRFile, err = hookKeyFile(d.Runtime, o.CRToken, d.warn); err != nil {
 			return err
 		}
 	case o.Profile == "":
@@ -131,7 +130,7 @@ func runHook(d *Deps, o *HookOptions) error {
 // the hook's code goes into a profile, where a key must not be written, and runs at every
 // prompt, where standard input is the user's. Only a regular file: reading a FIFO from a
 // profile would hold the shell's start (and take the key meant for someone else).
-func hookKeyFile(flag string, warn func(string)) (string, error) {
+func hookKeyFile(rt Runtime, flag string, warn func(string)) (string, error) {
 	path, ok := strings.CutPrefix(flag, "@")
 	if !ok || path == "-" || path == "" {
 		return "", usageErrorf(i18n.T("With hook, --apikey and --cr-token take @FILE only; or set IBMCLOUD_API_KEY or IBMCLOUD_CR_TOKEN."))
@@ -143,7 +142,7 @@ func hookKeyFile(flag string, warn func(string)) (string, error) {
 	if info, err := os.Stat(abs); err == nil && !info.Mode().IsRegular() && !info.IsDir() {
 		return "", usageErrorf(i18n.T("With hook, --apikey takes a regular file; '{{.Where}}' is not one.", map[string]any{"Where": safetext.Quote(abs)}))
 	}
-	return source.CheckKeyFile(path, warn)
+	return rt.CheckKeyFile(path, warn)
 }
 
 // stampPath is where each shell's stamp goes (with its PID after it): a file in the user's

@@ -13,7 +13,6 @@ import (
 
 	"github.com/kp-token/kp-token/i18n"
 	"github.com/kp-token/kp-token/plugin/safetext"
-	"github.com/kp-token/kp-token/plugin/source"
 	"github.com/kp-token/kp-token/plugin/token"
 )
 
@@ -108,11 +107,11 @@ const (
 
 // login is how the identity logged in: from where the token came, and else from the grant the
 // token was first issued for.
-func login(info source.Info, grant string) string {
+func login(info token.Info, grant string) string {
 	switch {
-	case info.Source == source.FromAPIKey:
+	case info.Source == token.FromAPIKey:
 		return LoginAPIKey
-	case info.Source == source.FromContainer:
+	case info.Source == token.FromContainer:
 		return LoginContainerToken
 	case info.ComputeResource != "":
 		return LoginComputeResource
@@ -130,7 +129,7 @@ func login(info source.Info, grant string) string {
 	return ""
 }
 
-func describeSession(t token.Token, info source.Info, now time.Time) SessionJSON {
+func describeSession(t token.Token, info token.Info, now time.Time) SessionJSON {
 	c := t.Claims()
 	kind := SubjectUser
 	switch c.SubjectType {
@@ -164,7 +163,7 @@ func runShow(d *Deps, o *ShowOptions) error {
 	if err != nil {
 		return err
 	}
-	t, err := src.Token(source.Options{Peek: true})
+	t, err := src.Token(token.Options{Peek: true})
 	if err != nil {
 		return err
 	}
@@ -227,18 +226,18 @@ func writeSession(w io.Writer, s SessionJSON, t token.Token, now time.Time) erro
 		yes = i18n.T("yes")
 	}
 	endpointType := map[string]string{
-		source.EndpointPublic:  i18n.T("public"),
-		source.EndpointPrivate: i18n.T("private"),
-		source.EndpointFromEnv: i18n.T("from IAM_ENDPOINT"),
+		token.EndpointPublic:  i18n.T("public"),
+		token.EndpointPrivate: i18n.T("private"),
+		token.EndpointFromEnv: i18n.T("from IAM_ENDPOINT"),
 	}[s.IAMEndpointType]
 	region := s.Region
 	if region == "" {
 		region = i18n.T("none targeted")
 	}
 	from := map[string]string{
-		source.FromSession:   i18n.T("login session"),
-		source.FromAPIKey:    i18n.T("API key"),
-		source.FromContainer: i18n.T("container token"),
+		token.FromSession:   i18n.T("login session"),
+		token.FromAPIKey:    i18n.T("API key"),
+		token.FromContainer: i18n.T("container token"),
 	}[s.TokenSource]
 	how := map[string]string{
 		LoginSSO:             i18n.T("single sign-on (a one-time passcode)"),

@@ -174,3 +174,21 @@ func ReadPrivate(path string, limit int64) ([]byte, error) {
 	}
 	return io.ReadAll(io.LimitReader(f, limit))
 }
+
+// Private is this package's private files as one value, for what keeps a file of its own
+// without knowing the disk (kms.Files).
+type Private struct{}
+
+// CheckPrivate is CheckPrivate.
+func (Private) CheckPrivate(dir string) error { return CheckPrivate(dir) }
+
+// MakePrivate is MakePrivate.
+func (Private) MakePrivate(dir string) error { return MakePrivate(dir) }
+
+// ReadPrivate is ReadPrivate.
+func (Private) ReadPrivate(path string, limit int64) ([]byte, error) { return ReadPrivate(path, limit) }
+
+// WriteAtomic is WriteAtomic.
+func (Private) WriteAtomic(path string, data []byte, mode os.FileMode) error {
+	return WriteAtomic(path, data, mode)
+}

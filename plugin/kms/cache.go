@@ -3,12 +3,11 @@ package kms
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"time"
-
-	"github.com/kp-token/kp-token/plugin/disk"
 )
 
 // DefaultTTL is how long a cache entry is used without asking the Resource Controller again. An
@@ -34,13 +33,35 @@ type Cache struct {
 	Account string           // the token's account ID
 	TTL     time.Duration    // 0: DefaultTTL
 	Now     func() time.Time // nil: time.Now
+	Files   Files            // nil: defaultFiles, and with none of those no cache
+}
+
+// Files keeps the cache's file: plugin/disk's private files (disk.Private), never read or
+// written through a link, in a directory others can write to, or of another user. It is passed
+// in by the runtime so that what knows instances (and the commands that use it) need not know
+// the disk.
+type Files interface {
+	CheckPrivate(dir string) error // the directory is the user's alone, or the error says why
+	MakePrivate(dir string) error  // makes the directory, or makes it private
+	ReadPrivate(path string, limit int64) ([]byte, error)
+	WriteAtomic(path string, data []byte, mode os.FileMode) error
+}
+
+// defaultFiles stands in for a Cache's Files when it has none (this package's tests set it).
+var defaultFiles Files
+
+func (c *Cache) files() Files {
+	if c.Files != nil {
+		return c.Files
+	}
+	return defaultFiles
 }
 
 // Path is the cache file, or "" when there is none: no Dir, a Dir that is not absolute (never one
 // relative to the working directory), or an account ID that is not one (letters, digits, '-'
 // and '_').
 func (c *Cache) Path() string {
-	if c == nil || !filepath.IsAbs(c.Dir) || !accountID(c.Account) {
+	if c == nil || c.files() == nil || !filepath.IsAbs(c.Dir) || !accountID(c.Account) {
 		return ""
 	}
 	return filepath.Join(c.Dir, c.Account+".json")
@@ -96,14 +117,17 @@ func guidKey(guid string) string { return "guid:" + strings.ToLower(guid) }
 // made private) for a store to follow; without, a missing directory is only missing.
 func (c *Cache) read(create bool) ([]byte, string) {
 	path := c.Path()
-	private := disk.CheckPrivate
-	if create {
-		private = disk.MakePrivate
-	}
-	if path == "" || private(filepath.Dir(path)) != nil {
+	if path == "" {
 		return nil, ""
 	}
-	b, err := disk.ReadPrivate(path, maxCacheFile)
+	private := c.files().CheckPrivate
+	if create {
+		private = c.files().MakePrivate
+	}
+	if private(filepath.Dir(path)) != nil {
+		return nil, ""
+	}
+	b, err := c.files().ReadPrivate(path, maxCacheFile)
 	if err != nil {
 		return nil, path
 	}
@@ -186,7 +210,7 @@ func (c *Cache) store(add map[string]Instance) {
 		b.WriteByte('\n')
 	}
 	b.WriteString("]}\n")
-	_ = disk.WriteAtomic(path, b.Bytes(), 0o600)
+	_ = c.files().WriteAtomic(path, b.Bytes(), 0o600)
 }
 
 // valid checks an instance read back from the cache as one from the Resource Controller is

@@ -10,8 +10,8 @@
 //	cfg := snapshot.Repository()             // or the plug-in context: anything with CloudName, CloudType, CurrentRegion, IsPrivateEndpointEnabled, IsAccessFromVPC
 //	cloud := kms.CloudOf(cfg)                // nil config (an API key without a CLI config): IBM Cloud's public endpoints
 //	r := &kms.Resolver{
-//		RC:      &kms.Client{Cloud: cloud, Token: token.JWT, Bound: limit, Trace: trace},
-//		Cache:   &kms.Cache{Dir: filepath.Join(pluginDir, "instances"), Account: account},
+//		Dial:    func() *kms.Client { return &kms.Client{Cloud: cloud, Token: token.JWT, Bound: limit, Trace: trace} },
+//		Cache:   &kms.Cache{Dir: filepath.Join(pluginDir, "instances"), Account: account, Files: disk.Private{}},
 //		Refresh: refreshFlag,            // --refresh: ask the Resource Controller again
 //		Warn:    warn,                   // a stale entry stood in during an outage
 //	}
@@ -59,8 +59,8 @@
 // # The cache
 //
 // Resolutions are kept per account in <Cache.Dir>/<account>.json (mode 0600, in a directory made
-// private with disk.MakePrivate, read with disk.ReadPrivate: never through a link, never another
-// user's file), keyed by what was asked ("name:" + the name, "guid:" + the GUID; a name's answer
+// private through Cache.Files, which the runtime fills with disk.Private: never through a link,
+// never another user's file), keyed by what was asked ("name:" + the name, "guid:" + the GUID; a name's answer
 // is stored under its GUID too). An entry holds the instance's name, GUID, CRN, service, region,
 // resource group ID and published endpoints, and when it was learned: nothing secret. The file
 // is one JSON document, {"entries": [...]}, newest first, one entry per line, so that a lookup

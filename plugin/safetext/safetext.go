@@ -3,7 +3,9 @@
 package safetext
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"strconv"
 	"strings"
 	"unicode"
@@ -82,4 +84,14 @@ func unsafeRune(r rune) bool {
 		return true
 	}
 	return false
+}
+
+// OSError is an OS error's own words, without the path and operation Go puts before them (the
+// message names the path itself, quoted).
+func OSError(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
 }

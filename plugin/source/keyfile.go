@@ -146,7 +146,7 @@ func expandHome(path string) (string, error) {
 	home, err := os.UserHomeDir()
 	if err != nil {
 		return "", keyErrorf(i18n.T("Cannot read the API key from {{.Where}}: there is no home directory to read ~ as ({{.Error}}). Give the whole path.",
-			map[string]any{"Where": safetext.Quote(path), "Error": ErrorText(err)}))
+			map[string]any{"Where": safetext.Quote(path), "Error": safetext.OSError(err)}))
 	}
 	return filepath.Join(home, rest), nil
 }
@@ -163,7 +163,7 @@ func warnIfShared(path string, warn func(string)) {
 
 func unreadable(where string, err error) error {
 	return keyErrorf(i18n.T("Cannot read the API key from {{.Where}}: {{.Error}}. Check that it exists and that you can read it.",
-		map[string]any{"Where": safetext.Quote(where), "Error": ErrorText(err)}))
+		map[string]any{"Where": safetext.Quote(where), "Error": safetext.OSError(err)}))
 }
 
 // readKeyFile reads a key file whole (it is small), refusing a directory.
@@ -192,13 +192,4 @@ func checkKey(key, where string) (string, error) {
 		}
 	}
 	return key, nil
-}
-
-// ErrorText is an OS error without the path and operation Go puts before it.
-func ErrorText(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
 }

@@ -6,7 +6,6 @@ package source
 
 import (
 	"context"
-	"io"
 	"os"
 	"sync"
 	"time"
@@ -19,27 +18,24 @@ import (
 	"github.com/kp-token/kp-token/plugin/token"
 )
 
-// Source hands out checked access tokens.
-type Source interface {
-	// Token returns a token valid for longer than o.MinValidity, making no network call and
-	// writing nothing when the one at hand is.
-	Token(o Options) (token.Token, error)
-	// Describe says what can be said of the source without a network call or a secret.
-	Describe() (Info, error)
-	// Deadline is the run's one deadline, which every wait and call of the run shares (the
-	// config's read, locks, IAM, the Resource Controller after it), and the limit it was
-	// counted from Open with: --timeout, else the CLI's HTTP timeout, else DefaultTimeout.
-	Deadline() (time.Time, time.Duration)
-}
+// The contract of a token source is token's, so that the commands see it without this
+// package's dependencies; these names are the same types.
+type (
+	Source  = token.Source
+	Options = token.Options
+	Request = token.Request
+	Info    = token.Info
+)
 
-// Options say how fresh the token must be.
-type Options struct {
-	MinValidity time.Duration // refresh when the token expires within this
-	Force       bool          // refresh whatever the token's expiry
-	// Peek asks for the token at hand, valid or not, without a refresh, a network call or a
-	// write (show).
-	Peek bool
-}
+// Token and endpoint sources, as Info reports them.
+const (
+	FromSession     = token.FromSession
+	FromAPIKey      = token.FromAPIKey
+	FromContainer   = token.FromContainer
+	EndpointFromEnv = token.EndpointFromEnv
+	EndpointPrivate = token.EndpointPrivate
+	EndpointPublic  = token.EndpointPublic
+)
 
 // Config is the part of the CLI's configuration the sources read: the SDK's config repository
 // and its plugin.PluginContext both provide it.
@@ -69,18 +65,6 @@ type Env struct {
 // Loaded is a Config loader for one already at hand, such as the plug-in context the SDK built.
 func Loaded(c Config) func(time.Time) (Config, error) {
 	return func(time.Time) (Config, error) { return c, nil }
-}
-
-// Request is what the command line asks for.
-type Request struct {
-	APIKey  string        // --apikey as given: the key, @FILE or @-; "" for $IBMCLOUD_API_KEY or the session
-	NoCache bool          // --no-cache
-	Timeout time.Duration // --timeout; 0 for the CLI's HTTP timeout, else DefaultTimeout
-	Stdin   io.Reader     // for --apikey @-
-	Warn    func(string)  // prints a warning on stderr; nil: warnings are dropped
-	Hook    bool          // run by the shell hook: its --timeout is the hook's limit
-	CRToken string        // --cr-token as given: the token or @FILE; "" for $IBMCLOUD_CR_TOKEN or the default paths
-	Profile string        // --profile: the trusted profile's ID, name or CRN
 }
 
 // DefaultTimeout limits a run when the CLI sets no HTTP timeout, so that a shell profile never
@@ -154,13 +138,6 @@ func limit(timeout time.Duration, httpTimeout int) time.Duration {
 	return DefaultTimeout
 }
 
-// Endpoint sources, as Info reports them.
-const (
-	EndpointFromEnv = "IAM_ENDPOINT"
-	EndpointPrivate = "private"
-	EndpointPublic  = "public"
-)
-
 // Endpoint is where tokens are got: $IAM_ENDPOINT as the SDK honours it, else the endpoint the
 // CLI targets (the SDK picks the private one when the CLI uses private endpoints), else IAM's
 // public endpoint. A CLI that uses private endpoints but names no private IAM endpoint gets
@@ -179,28 +156,6 @@ func Endpoint(cfg Config, getenv func(string) string) (url, kind string) {
 		}
 	}
 	return iam.DefaultEndpoint, EndpointPublic
-}
-
-// Token sources, as Info reports them.
-const (
-	FromSession   = "session"
-	FromAPIKey    = "api_key"
-	FromContainer = "container_token"
-)
-
-// Info describes a source without its secrets.
-type Info struct {
-	Source         string // FromSession or FromAPIKey
-	RefreshToken   bool   // a refresh token is held
-	Endpoint       string // where tokens are got
-	EndpointSource string // EndpointFromEnv, EndpointPrivate or EndpointPublic
-	Region         string // the targeted region
-	// ComputeResource is "VPC" or "PVS" for a session of a virtual server's trusted profile
-	// (`ibmcloud login --vpc-cri`), renewed through the server's metadata service.
-	ComputeResource string
-	// RenewsAt is where a new token comes from: IAM's endpoint, or the metadata service's URL;
-	// "" when nothing can renew it (a session without a refresh token: log in again).
-	RenewsAt string
 }
 
 // run is what every source shares: the IAM client, the run's deadline and the clock. What it

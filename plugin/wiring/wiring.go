@@ -143,7 +143,7 @@ func (rt *Runtime) Resolve(t token.Token, q kms.Query, warn func(string)) (kms.R
 	r := &kms.Resolver{Refresh: q.Refresh, Offline: q.Offline, Warn: warn,
 		Dial: func() *kms.Client { return rt.client(t, bound) }}
 	if dir := rt.dir("instances"); dir != "" {
-		r.Cache = &kms.Cache{Dir: dir, Account: t.Account()}
+		r.Cache = &kms.Cache{Dir: dir, Account: t.Account(), Files: disk.Private{}}
 	}
 	q.Choice.CLIPrivate = rt.CLIPrivate()
 	return r.Resolve(ctx, q.Ref, q.Choice)
@@ -162,3 +162,8 @@ func (rt *Runtime) ConfigPath() string { return rt.path }
 
 // StampDir is the user's private directory, where each hooked shell keeps its stamp file.
 func (rt *Runtime) StampDir() (string, error) { return disk.PrivateDir() }
+
+// CheckKeyFile reads the key file at path as a run would, and returns its absolute path.
+func (rt *Runtime) CheckKeyFile(path string, warn func(string)) (string, error) {
+	return source.CheckKeyFile(path, warn)
+}

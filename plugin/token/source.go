@@ -1,0 +1,73 @@
+package token
+
+import (
+	"io"
+	"time"
+)
+
+// What follows is the contract between the commands and the token sources (plugin/source has
+// the real ones): the commands see it without the sources' dependencies (the CLI's config, the
+// disk, IAM's client).
+
+// Source hands out checked access tokens.
+type Source interface {
+	// Token returns a token valid for longer than o.MinValidity, making no network call and
+	// writing nothing when the one at hand is.
+	Token(o Options) (Token, error)
+	// Describe says what can be said of the source without a network call or a secret.
+	Describe() (Info, error)
+	// Deadline is the run's one deadline, which every wait and call of the run shares (the
+	// config's read, locks, IAM, the Resource Controller after it), and the limit it was
+	// counted from Open with: --timeout, else the CLI's HTTP timeout, else 30 s.
+	Deadline() (time.Time, time.Duration)
+}
+
+// Options say how fresh the token must be.
+type Options struct {
+	MinValidity time.Duration // refresh when the token expires within this
+	Force       bool          // refresh whatever the token's expiry
+	// Peek asks for the token at hand, valid or not, without a refresh, a network call or a
+	// write (show).
+	Peek bool
+}
+
+// Request is what the command line asks for.
+type Request struct {
+	APIKey  string        // --apikey as given: the key, @FILE or @-; "" for $IBMCLOUD_API_KEY or the session
+	NoCache bool          // --no-cache
+	Timeout time.Duration // --timeout; 0 for the CLI's HTTP timeout, else 30 s
+	Stdin   io.Reader     // for --apikey @-
+	Warn    func(string)  // prints a warning on stderr; nil: warnings are dropped
+	Hook    bool          // run by the shell hook: its --timeout is the hook's limit
+	CRToken string        // --cr-token as given: the token or @FILE; "" for $IBMCLOUD_CR_TOKEN or the default paths
+	Profile string        // --profile: the trusted profile's ID, name or CRN
+}
+
+// Token sources, as Info reports them.
+const (
+	FromSession   = "session"
+	FromAPIKey    = "api_key"
+	FromContainer = "container_token"
+)
+
+// Endpoint sources, as Info reports them.
+const (
+	EndpointFromEnv = "IAM_ENDPOINT"
+	EndpointPrivate = "private"
+	EndpointPublic  = "public"
+)
+
+// Info describes a source without its secrets.
+type Info struct {
+	Source         string // FromSession or FromAPIKey
+	RefreshToken   bool   // a refresh token is held
+	Endpoint       string // where tokens are got
+	EndpointSource string // EndpointFromEnv, EndpointPrivate or EndpointPublic
+	Region         string // the targeted region
+	// ComputeResource is "VPC" or "PVS" for a session of a virtual server's trusted profile
+	// (`ibmcloud login --vpc-cri`), renewed through the server's metadata service.
+	ComputeResource string
+	// RenewsAt is where a new token comes from: IAM's endpoint, or the metadata service's URL;
+	// "" when nothing can renew it (a session without a refresh token: log in again).
+	RenewsAt string
+}
