@@ -3,10 +3,7 @@ package main
 import (
 	"encoding/json"
 	"io"
-	"os"
 	"os/exec"
-	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -54,55 +51,23 @@ func TestPrint(t *testing.T) {
 	assert.Equal(t, "Bearer "+s.iam.LastIssued()+"\n", r.stdout)
 }
 
-func TestExec(t *testing.T) {
+// exec replaces kp-token with the command (execve): what only a process shows stays here, the
+// command's exit status and death by a signal becoming kp-token's own, and signals sent to
+// kp-token reaching the command, which it is. The environment and arguments the command gets,
+// and what keeps it from running, are tested in commands/exec_test.go.
+func TestExecIsTheCommand(t *testing.T) {
 	t.Parallel()
-	jwt := iamtest.Valid(time.Hour)
-	s := newSession(t, "Bearer "+jwt, "secret-refresh-token")
-	s.env = append(s.env, "ACCESS_TOKEN=stale", "KEEP_ME=kept value")
-
-	run := func(stdin string, args ...string) result {
-		return s.finish(s.command(binary, append([]string{"exec"}, args...)...), stdin)
+	s := newSession(t, "Bearer "+iamtest.Valid(time.Hour), "secret-refresh-token")
+	run := func(args ...string) result {
+		return s.finish(s.command(binary, append([]string{"exec", "--"}, args...)...), "")
 	}
-
-	// The child sees the token, the rest of the environment unchanged, and the terminal's stdin.
-	r := run("input line\n", "--", "sh", "-c", `printf '%s|%s|' "$ACCESS_TOKEN" "$KEEP_ME"; cat`)
-	assert.Equal(t, 0, r.code, r.stderr)
-	assert.Equal(t, "Bearer "+jwt+"|kept value|input line\n", r.stdout)
-	assert.Empty(t, r.stderr)
-
-	r = run("", "--name", "KP_TOKEN", "--no-bearer", "--", "sh", "-c", `printf '%s|%s' "$KP_TOKEN" "$ACCESS_TOKEN"`)
-	assert.Equal(t, jwt+"|stale", r.stdout, "another name leaves ACCESS_TOKEN as it was")
-
-	// The environment is the parent's, but for the one variable.
-	r = run("", "--", "env")
-	require.Equal(t, 0, r.code, r.stderr)
-	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	assert.ElementsMatch(t, append(withoutVar(s.env, "ACCESS_TOKEN"), "ACCESS_TOKEN=Bearer "+jwt), lines)
-
-	// Flags after the command belong to it.
-	r = run("", "sh", "-c", `printf '%s' "$1"`, "sh", "--no-bearer")
-	assert.Equal(t, "--no-bearer", r.stdout)
-
-	assert.Equal(t, 3, run("", "--", "sh", "-c", "exit 3").code)
-	assert.Equal(t, 128+int(syscall.SIGTERM), run("", "--", "sh", "-c", "kill -TERM $$").code)
-
-	r = run("", "--", "no-such-command-here")
-	assert.Equal(t, 127, r.code)
-	assert.Empty(t, r.stdout)
-	assert.Contains(t, r.stderr, "FAILED\nCommand 'no-such-command-here' not found.")
-
-	notExec := filepath.Join(s.home, "script.sh")
-	require.NoError(t, os.WriteFile(notExec, []byte("#!/bin/sh\necho hi\n"), 0o644))
-	r = run("", "--", notExec)
-	assert.Equal(t, 126, r.code)
-	assert.Contains(t, r.stderr, "cannot be run: permission denied")
-
-	r = run("")
-	assert.Equal(t, 1, r.code)
-	assert.Contains(t, r.stderr, "Incorrect Usage: Name the command to run after '--'.")
+	r := run("sh", "-c", "echo out; echo err >&2; exit 3")
+	assert.Equal(t, 3, r.code)
+	assert.Equal(t, "out\n", r.stdout)
+	assert.Equal(t, "err\n", r.stderr)
+	assert.Equal(t, 128+int(syscall.SIGTERM), run("sh", "-c", "kill -TERM $$").code)
 	assert.Equal(t, 0, s.iam.Calls())
 
-	// Signals sent to kp-token reach the command: it is the command.
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP} {
 		cmd := exec.Command(binary, "exec", "--", "sh", "-c", `trap 'echo got; exit 7' INT TERM HUP; echo ready; while :; do sleep 0.05; done`)
 		cmd.Env, cmd.Dir = s.env, s.home
@@ -124,14 +89,4 @@ func TestExec(t *testing.T) {
 		require.ErrorAs(t, err, &exit)
 		assert.Equal(t, 7, exit.ExitCode())
 	}
-}
-
-func withoutVar(env []string, name string) []string {
-	var out []string
-	for _, kv := range env {
-		if !strings.HasPrefix(kv, name+"=") {
-			out = append(out, kv)
-		}
-	}
-	return out
 }
