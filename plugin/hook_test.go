@@ -15,6 +15,7 @@ import (
 
 	"github.com/kp-token/kp-token/commands/shell/shelltest"
 	"github.com/kp-token/kp-token/plugin/iamtest"
+	"github.com/kp-token/kp-token/plugin/token"
 )
 
 // tmuxShell is an interactive shell in a detached tmux session, typed into with send-keys.
@@ -79,20 +80,126 @@ func writeHook(t *testing.T, s *home, dir string, args ...string) (bin, hookFile
 	return bin, hookFile
 }
 
-// minValidity makes every token the loopback IAM mints due for refresh 3 s after it is minted:
-// the tests wait seconds, not minutes, for a token to fall due.
-const minValidity = 59*time.Minute + 57*time.Second
+// hookMin is the --min-validity of the hook tests: a session token minted for 59 minutes is fresh
+// for 4 more, one IAM mints for an hour for 5 more, and one with 30 minutes left is due. The
+// shell's clock is the test's (see hookShell): nothing waits for a token to fall due.
+const hookMin = 55 * time.Minute
 
-// mintedDue is how long after it is minted a token from the loopback IAM falls due.
-const mintedDue = time.Hour - minValidity
+// hookShell is an interactive shell with the hook whose clock the test sets, at a moment it
+// chooses: bash and zsh read the time the hook compares with NAME_EXPIRES_AT from a file the
+// test writes, loaded at each prompt after the hook's own checks (bash's EPOCHSECONDS is an
+// ordinary variable once unset; zsh's once zsh/datetime's parameter is disabled); fish tells
+// time by the age of the shell's stamp file, which the test dates back. Each prompt, after the
+// hook's checks, also appends the last mark the test typed to a file: so the test knows when a
+// prompt has been drawn, and that its checks ran with the clock as it was before.
+type hookShell struct {
+	*tmuxShell
+	shell string
+	dir   string
+	ack   string // the marks, one per prompt
+	clock string // bash and zsh: the clock's value, in Unix seconds
+	stamp string // fish: the shell's stamp file
+	marks int
+}
 
-// sessionDueIn is a session whose token is due for refresh under minValidity after due; it
-// returns the token and when it was minted.
-func sessionDueIn(t *testing.T, due time.Duration) (s *home, first string, minted time.Time) {
+// startHookShell starts the shell in tmux, with the user's own prompt handler (appending a line
+// to userRuns at each prompt) and the test's clock, and sources hookFile.
+func startHookShell(t *testing.T, s *home, shell, dir, hookFile, userRuns string) *hookShell {
 	t.Helper()
-	minted = time.Now()
-	first = iamtest.JWT(iamtest.Claims{IssuedAt: minted.Add(-time.Minute), ExpiresAt: minted.Add(minValidity + due)})
-	return newSession(t, "Bearer "+first, "secret-refresh-token"), first, minted
+	hs := &hookShell{shell: shell, dir: dir, ack: filepath.Join(dir, "ack"), clock: filepath.Join(dir, "clock")}
+	env := append(s.env, "TERM=xterm-256color", "PS1=$ ", "SHELL="+shell, "HISTFILE=/dev/null")
+	switch shell {
+	case "bash":
+		hs.tmuxShell = startTmux(t, env, "bash", "--norc", "--noprofile", "-i")
+		// The user's PROMPT_COMMAND, which the hook runs after its own check.
+		hs.typeLine(fmt.Sprintf(`__t_prompt() { if [ -s %[1]s ]; then unset EPOCHSECONDS; read -r EPOCHSECONDS < %[1]s; fi; echo "${__t_mark-}" >> %[2]s; }; PROMPT_COMMAND='echo p >> %[3]s; __t_prompt'`, hs.clock, hs.ack, userRuns))
+		hs.typeLine("source " + hookFile)
+	case "zsh":
+		hs.tmuxShell = startTmux(t, env, "zsh", "-f", "-i")
+		hs.typeLine(fmt.Sprintf(`precmd() { echo p >> %s }`, userRuns))
+		hs.typeLine("source " + hookFile)
+		// After the hook's precmd, which add-zsh-hook put first in precmd_functions.
+		hs.typeLine(fmt.Sprintf(`__t_prompt() { if [[ -s %[1]s ]]; then zmodload -F zsh/datetime -p:EPOCHSECONDS; typeset -g EPOCHSECONDS=$(<%[1]s); fi; print -r -- "${__t_mark-}" >> %[2]s }; precmd_functions+=(__t_prompt)`, hs.clock, hs.ack))
+	case "fish":
+		hs.tmuxShell = startTmux(t, env, "fish", "--no-config", "-i")
+		hs.typeLine(fmt.Sprintf(`function user_prompt --on-event fish_prompt; echo p >> %s; end`, userRuns))
+		hs.typeLine("source " + hookFile)
+		// fish runs the handlers of an event in the order they were defined: after the hook's.
+		hs.typeLine(fmt.Sprintf(`function __t_prompt --on-event fish_prompt; echo "$__t_mark" >> %s; end`, hs.ack))
+		hs.stamp = hs.value(dir, "__kp_token_stamp")
+	default:
+		t.Fatalf("no hook shell %s", shell)
+	}
+	return hs
+}
+
+// mark types a command and waits for the prompt after it: that prompt's checks have run.
+func (hs *hookShell) mark() {
+	hs.t.Helper()
+	hs.marks++
+	id := fmt.Sprintf("mark-%d", hs.marks)
+	if hs.shell == "fish" {
+		hs.typeLine("set -g __t_mark " + id)
+	} else {
+		hs.typeLine("__t_mark=" + id)
+	}
+	require.Eventually(hs.t, func() bool {
+		b, _ := os.ReadFile(hs.ack)
+		return strings.Contains(string(b), id+"\n")
+	}, 20*time.Second, 20*time.Millisecond, "the prompt after %s; screen:\n%s", id, hs.screen())
+}
+
+// exact says whether the test sets the shell's clock to the second (bash, zsh); fish's clock,
+// the stamp's age, goes on with the real one.
+func (hs *hookShell) exact() bool { return hs.shell != "fish" }
+
+// setClock makes the hook's clock read unix from the next command on; the prompt at which it
+// changes has already run its checks with the clock as it was. fish's reads at least unix: the
+// stamp's age counts from the hook's last refresh, which it took for its "now", and goes on.
+func (hs *hookShell) setClock(unix int64) {
+	hs.t.Helper()
+	if hs.exact() {
+		require.NoError(hs.t, os.WriteFile(hs.clock, []byte(fmt.Sprint(unix)), 0o600))
+		hs.mark()
+		return
+	}
+	hs.mark()
+	hs.dateStamp(unix)
+}
+
+// dateStamp sets fish's clock to at least unix at once. The stamp was written at the hook's
+// last refresh, which the hook took for its "now" then; dated back, its age reaches the clock's
+// distance from that moment.
+func (hs *hookShell) dateStamp(unix int64) {
+	hs.t.Helper()
+	info, err := os.Stat(hs.stamp)
+	require.NoError(hs.t, err)
+	at := time.Now().Add(-time.Duration(unix-info.ModTime().Unix()) * time.Second)
+	require.NoError(hs.t, os.Chtimes(hs.stamp, at, at))
+}
+
+// sessionDue writes into config.json the session as time would have left it for kp-token
+// (whose clock is the real one): a token due under hookMin but valid for 30 more minutes, the
+// same refresh token, the file dated two hours back, so that a hook does not take it for a new
+// login. It returns the token.
+func sessionDue(t *testing.T, s *home) string {
+	t.Helper()
+	jwt := iamtest.Valid(30 * time.Minute)
+	_, err := iamtest.WriteConfig(s.home, iamtest.Config("Bearer "+jwt, "secret-refresh-token", "https://iam.cloud.ibm.com"))
+	require.NoError(t, err)
+	old := time.Now().Add(-2 * time.Hour)
+	require.NoError(t, os.Chtimes(s.config, old, old))
+	return jwt
+}
+
+// expiresAt is the NAME_EXPIRES_AT the shell holds, which must be jwt's exp.
+func (hs *hookShell) expiresAt(name, jwt string) int64 {
+	hs.t.Helper()
+	tok, err := token.Parse(jwt)
+	require.NoError(hs.t, err)
+	got := hs.value(hs.dir, name+"_EXPIRES_AT")
+	require.Equal(hs.t, fmt.Sprint(tok.Expiry.Unix()), got, "%s_EXPIRES_AT", name)
+	return tok.Expiry.Unix()
 }
 
 // awaitRefresh waits for the one refresh a prompt in ts starts and returns the token IAM
@@ -106,33 +213,31 @@ func awaitRefresh(t *testing.T, s *home, ts *tmuxShell) string {
 }
 
 // The hook in real interactive shells: the token is exported at once; a fresh token starts no
-// process at the prompt; a command typed at a prompt drawn before the token fell due runs with a
-// fresh one (bash too, through its DEBUG trap); a refresh that fails while the token is still
-// valid keeps it, says so on one line, once, and tries again only after a minute.
+// process at the prompt, up to the second it falls due; a command typed at a prompt drawn
+// before the token fell due runs with a fresh one (bash too, through its DEBUG trap); a refresh
+// that fails while the token is still valid keeps it, says so on one line, once, and tries
+// again only after a minute. The shell's clock is the test's: counts and values, no timing.
 func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
-		shell    string
-		argv     []string
-		userHook string // the user's own prompt handler, which must keep running
-		flags    []string
-		name     string
-		bearer   bool
+		shell  string
+		flags  []string
+		name   string
+		bearer bool
 	}{
-		{"bash", []string{"bash", "--norc", "--noprofile", "-i"}, `PROMPT_COMMAND='echo p >> %s'`, []string{"--name", "out"}, "out", true},
-		{"zsh", []string{"zsh", "-f", "-i"}, `precmd() { echo p >> %s }`, []string{"--name", "st", "--no-bearer"}, "st", false},
-		{"fish", []string{"fish", "--no-config", "-i"}, `function user_prompt --on-event fish_prompt; echo p >> %s; end`, nil, "ACCESS_TOKEN", true},
+		{"bash", []string{"--name", "out"}, "out", true},
+		{"zsh", []string{"--name", "st", "--no-bearer"}, "st", false},
+		{"fish", nil, "ACCESS_TOKEN", true},
 	} {
 		t.Run(tc.shell, func(t *testing.T) {
 			t.Parallel()
 			shelltest.Tool(t, tc.shell)
-			// Due 3 s from now: room for a loaded machine to start the shell and show ten
-			// prompts first (0.35-0.6 s under two CPU hogs).
-			const firstDue = 3 * time.Second
-			s, first, minted := sessionDueIn(t, firstDue)
+			minted := time.Now()
+			first := iamtest.JWT(iamtest.Claims{IssuedAt: minted.Add(-time.Minute), ExpiresAt: minted.Add(59 * time.Minute)})
+			s := newSession(t, "Bearer "+first, "secret-refresh-token")
 
 			dir := t.TempDir()
-			bin, hookFile := writeHook(t, s, dir, append([]string{tc.shell, "--min-validity", minValidity.String()}, tc.flags...)...)
+			bin, hookFile := writeHook(t, s, dir, append([]string{tc.shell, "--min-validity", hookMin.String()}, tc.flags...)...)
 			hook, err := os.ReadFile(hookFile)
 			require.NoError(t, err)
 			assert.Contains(t, string(hook), "--timeout 5s", "a refresh from a prompt is bounded short")
@@ -151,48 +256,65 @@ func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 				}
 				return jwt
 			}
+			minS := int64(hookMin / time.Second)
 
-			ts := startTmux(t, append(s.env, "TERM=xterm-256color", "PS1=$ ", "SHELL="+tc.shell, "HISTFILE=/dev/null"), tc.argv...)
 			userRuns := filepath.Join(dir, "user-prompt")
-			ts.typeLine(fmt.Sprintf(tc.userHook, userRuns))
-			ts.typeLine("source " + hookFile)
-			assert.Equal(t, want(first), ts.value(dir, tc.name), "exported at once")
+			sh := startHookShell(t, s, tc.shell, dir, hookFile, userRuns)
+			assert.Equal(t, want(first), sh.value(dir, tc.name), "exported at once")
 			assert.Equal(t, 1, runs())
 
+			// Fresh for minutes by every clock: ten prompts and commands start nothing.
 			for i := 0; i < 10; i++ {
-				ts.typeLine("true")
+				sh.typeLine("true")
 			}
-			ts.value(dir, tc.name)
+			due := sh.expiresAt(tc.name, first) - minS
 			assert.Equal(t, 1, runs(), "a fresh token starts no process at the prompt")
 			assert.Equal(t, 0, s.iam.Calls())
+			if sh.exact() {
+				sh.setClock(due - 1)
+				assert.Equal(t, want(first), sh.value(dir, tc.name))
+				assert.Equal(t, 1, runs(), "not a second before the token is due")
+			}
 
-			t.Logf("shell started and %d fresh prompts shown in %v", 10, time.Since(minted).Round(time.Millisecond))
-			require.Less(t, time.Since(minted), firstDue, "the fresh-token checks ran before the token was due")
-			// The prompt was drawn while the token was fresh; the command typed now, after it
-			// fell due, must see a fresh one.
-			time.Sleep(time.Until(minted.Add(firstDue + 1500*time.Millisecond)))
-			got := ts.value(dir, tc.name)
-			fresh := awaitRefresh(t, s, ts)
-			refreshed := time.Now()
+			// The token falls due (for kp-token too) while a prompt is drawn: that prompt's
+			// checks found it fresh and started nothing; the command typed at it must run with
+			// a fresh one.
+			sessionDue(t, s)
+			sh.setClock(due)
+			assert.Equal(t, 1, runs(), "the prompt was drawn while the token was fresh")
+			assert.Equal(t, 0, s.iam.Calls())
+			got := sh.value(dir, tc.name)
+			fresh := awaitRefresh(t, s, sh.tmuxShell)
 			assert.Equal(t, want(fresh), got, "the command typed after the token fell due ran with a fresh one")
 			assert.Equal(t, 2, runs())
-			require.Less(t, time.Since(refreshed), mintedDue-time.Second, "the check ran before the new token was due")
+			due = sh.expiresAt(tc.name, fresh) - minS
+			assert.Equal(t, 2, runs(), "the new token is fresh: nothing more")
 
-			// IAM fails while the token is still valid: it is kept, one line says so, and the
-			// hook tries again only after a minute.
+			// IAM fails while the token at hand is still valid: it is kept, one line says so,
+			// and the hook tries again only after a minute.
 			s.iam.SetHandler(func(w http.ResponseWriter, _ *http.Request) { iamtest.Error(w, 500, "BXNIM9999E", "down") })
-			time.Sleep(time.Until(refreshed.Add(mintedDue + 1100*time.Millisecond)))
-			assert.Equal(t, want(fresh), ts.value(dir, tc.name), "kept: still valid")
-			require.Eventually(t, func() bool { return runs() == 3 }, 20*time.Second, 20*time.Millisecond, ts.screen())
+			kept := sessionDue(t, s)
+			sh.setClock(due)
+			assert.Equal(t, 2, runs())
+			assert.Equal(t, want(kept), sh.value(dir, tc.name), "kept: still valid")
+			assert.Equal(t, 3, runs())
 			for i := 0; i < 3; i++ {
-				ts.typeLine("true")
+				sh.typeLine("true")
 			}
-			assert.Equal(t, want(fresh), ts.value(dir, tc.name))
-			screen := ts.screen()
-			assert.Equal(t, 1, strings.Count(screen, "kp-token: "), "one line:\n%s", screen)
+			assert.Equal(t, want(kept), sh.value(dir, tc.name))
+			assert.Equal(t, 3, runs(), "after a failure it waits a minute before trying again")
+			if sh.exact() {
+				sh.setClock(due + 59)
+				assert.Equal(t, want(kept), sh.value(dir, tc.name))
+				assert.Equal(t, 3, runs(), "not a second before the minute is up")
+			}
+			sh.setClock(due + 60)
+			assert.Equal(t, want(kept), sh.value(dir, tc.name))
+			assert.Equal(t, 4, runs(), "a minute after the failure it tries again")
+			screen := sh.screen()
+			assert.Equal(t, 1, strings.Count(screen, "kp-token: "), "one line, until a refresh works again:\n%s", screen)
 			assert.Contains(t, screen, "kp-token: WARNING: The access token was not refreshed")
 			assert.NotContains(t, screen, "FAILED")
-			assert.Equal(t, 3, runs(), "after a failure it waits a minute before trying again")
 			b, err := os.ReadFile(userRuns)
 			require.NoError(t, err)
 			assert.GreaterOrEqual(t, strings.Count(string(b), "p"), 15, "the user's own prompt handler still runs")
@@ -201,32 +323,41 @@ func TestHookKeepsALongLivedShellSupplied(t *testing.T) {
 }
 
 // Two fish shells of one user: each keeps its own clock, so the refresh in one does not hide
-// from the other that its own token is due (they once shared one stamp file).
+// from the other that its own token is due (they once shared one stamp file, which the first
+// shell's refresh made young again for both).
 func TestHookTwoFishShellsEachRefresh(t *testing.T) {
 	t.Parallel()
 	shelltest.Tool(t, "fish")
-	const firstDue = 3 * time.Second
-	s, first, minted := sessionDueIn(t, firstDue)
+	minted := time.Now()
+	first := iamtest.JWT(iamtest.Claims{IssuedAt: minted.Add(-time.Minute), ExpiresAt: minted.Add(59 * time.Minute)})
+	s := newSession(t, "Bearer "+first, "secret-refresh-token")
 	dir := t.TempDir()
-	_, hookFile := writeHook(t, s, dir, "fish", "--min-validity", minValidity.String())
+	_, hookFile := writeHook(t, s, dir, "fish", "--min-validity", hookMin.String())
 
-	env := append(s.env, "TERM=xterm-256color", "SHELL=fish")
-	a := startTmux(t, env, "fish", "--no-config", "-i")
-	b := startTmux(t, env, "fish", "--no-config", "-i")
-	for _, sh := range []*tmuxShell{a, b} {
-		sh.typeLine("source " + hookFile)
-		assert.Equal(t, "Bearer "+first, sh.value(dir, "ACCESS_TOKEN"))
+	var shells []*hookShell
+	for _, name := range []string{"a", "b"} {
+		sub := filepath.Join(dir, name)
+		require.NoError(t, os.Mkdir(sub, 0o700))
+		sh := startHookShell(t, s, "fish", sub, hookFile, filepath.Join(sub, "user-prompt"))
+		assert.Equal(t, "Bearer "+first, sh.value(sub, "ACCESS_TOKEN"))
+		shells = append(shells, sh)
 	}
-	require.Less(t, time.Since(minted), firstDue, "both shells started before the token was due")
+	a, b := shells[0], shells[1]
 
-	time.Sleep(time.Until(minted.Add(firstDue + 1500*time.Millisecond)))
+	// The token falls due for both shells, idle at their prompts, and for kp-token.
+	due := a.expiresAt("ACCESS_TOKEN", first) - int64(hookMin/time.Second)
+	a.mark()
+	b.mark()
+	sessionDue(t, s)
+	a.dateStamp(due)
+	b.dateStamp(due)
 	a.typeLine("true")
-	fresh := awaitRefresh(t, s, a)
-	assert.Equal(t, "Bearer "+fresh, a.value(dir, "ACCESS_TOKEN"))
+	fresh := awaitRefresh(t, s, a.tmuxShell)
+	assert.Equal(t, "Bearer "+fresh, a.value(a.dir, "ACCESS_TOKEN"))
 
 	// The other shell's token is just as due: its next prompt picks up the refreshed session.
 	b.typeLine("true")
-	assert.Equal(t, "Bearer "+fresh, b.value(dir, "ACCESS_TOKEN"), "the second shell refreshes too")
+	assert.Equal(t, "Bearer "+fresh, b.value(b.dir, "ACCESS_TOKEN"), "the second shell refreshes too")
 	assert.Equal(t, 1, s.iam.Calls(), "from the session the first shell refreshed, without a call")
 }
 
