@@ -6,13 +6,13 @@
 package token
 
 import (
-	"encoding/json"
 	"errors"
 	"strings"
 	"time"
 
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/configuration/core_config"
-	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/common/types"
+
+	"github.com/kp-token/kp-token/plugin/jsonfields"
 )
 
 // BearerPrefix is how the CLI stores the access token in config.json.
@@ -30,9 +30,9 @@ type Token struct {
 
 // Parse checks value ("Bearer x.y.z" or "x.y.z") and reads when it was issued and expires, as
 // the SDK's decoder reads them. It does not verify the signature: IAM does that when the token
-// is used. Only exp and iat are decoded here: this runs at every shell start, and decoding
-// every claim into the SDK's struct costs a tenth of a millisecond that env does not need
-// (Claims decodes them all).
+// is used. Only exp and iat are read here, without reflection (jsonfields): this runs at every
+// shell start, and decoding every claim into the SDK's struct costs a tenth of a millisecond
+// that env does not need (Claims decodes them all).
 func Parse(value string) (Token, error) {
 	jwt := strings.TrimPrefix(value, BearerPrefix)
 	if !IsJWT(jwt) {
@@ -43,12 +43,36 @@ func Parse(value string) (Token, error) {
 	if err != nil {
 		return t, nil
 	}
-	var claims struct {
-		Expiry  types.UnixTime `json:"exp"`
-		IssueAt types.UnixTime `json:"iat"`
+	// As encoding/json decodes them into types.UnixTime fields: absent is the zero time, null
+	// the epoch; and neither when either does not decode.
+	type claim struct {
+		seconds int64
+		set     bool
 	}
-	if json.Unmarshal(payload, &claims) == nil {
-		t.Expiry, t.IssuedAt = claims.Expiry.Time(), claims.IssueAt.Time()
+	var exp, iat claim
+	var decodeErr error
+	err = jsonfields.Members(payload, func(key string, raw []byte) bool {
+		c := &exp
+		switch {
+		case strings.EqualFold(key, "exp"):
+		case strings.EqualFold(key, "iat"):
+			c = &iat
+		default:
+			return true
+		}
+		c.seconds, c.set = 0, true
+		if !jsonfields.Null(raw) {
+			c.seconds, decodeErr = jsonfields.Int64(raw)
+		}
+		return decodeErr == nil
+	})
+	if err == nil && decodeErr == nil {
+		if exp.set {
+			t.Expiry = time.Unix(exp.seconds, 0)
+		}
+		if iat.set {
+			t.IssuedAt = time.Unix(iat.seconds, 0)
+		}
 	}
 	return t, nil
 }
@@ -60,15 +84,33 @@ func (t Token) Account() string {
 	if err != nil {
 		return ""
 	}
-	var claims struct {
-		Account struct {
-			BSS string `json:"bss"`
-		} `json:"account"`
-	}
-	if json.Unmarshal(payload, &claims) != nil {
+	// As encoding/json would decode {"account": {"bss": …}}, "" when anything does not.
+	var bss string
+	var decodeErr error
+	err = jsonfields.Members(payload, func(key string, account []byte) bool {
+		if !strings.EqualFold(key, "account") || jsonfields.Null(account) {
+			return true
+		}
+		if account[0] != '{' {
+			decodeErr = errors.New("account is not an object")
+			return false
+		}
+		var bssErr error
+		decodeErr = jsonfields.Members(account, func(key string, raw []byte) bool {
+			if strings.EqualFold(key, "bss") && !jsonfields.Null(raw) {
+				bss, bssErr = jsonfields.String(raw)
+			}
+			return bssErr == nil
+		})
+		if decodeErr == nil {
+			decodeErr = bssErr
+		}
+		return decodeErr == nil
+	})
+	if err != nil || decodeErr != nil {
 		return ""
 	}
-	return claims.Account.BSS
+	return bss
 }
 
 // Claims decodes every claim with the SDK's decoder (iam_id, email, account, sub_type…).

@@ -2,11 +2,14 @@ package token_test
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/common/types"
 
 	"github.com/kp-token/kp-token/plugin/iamtest"
 	"github.com/kp-token/kp-token/plugin/token"
@@ -92,4 +95,58 @@ func TestParseReadsTimesAsTheSDKDoes(t *testing.T) {
 		assert.True(t, c.Expiry.Equal(tok.Expiry), "%s: exp %v, the SDK says %v", payload, tok.Expiry, c.Expiry)
 		assert.True(t, c.IssueAt.Equal(tok.IssuedAt), "%s: iat %v, the SDK says %v", payload, tok.IssuedAt, c.IssueAt)
 	}
+}
+
+// reference is what encoding/json makes of the claims Parse and Account read: the SDK's types.
+func reference(payload []byte) (exp, iat time.Time, account string) {
+	var claims struct {
+		Expiry  types.UnixTime `json:"exp"`
+		IssueAt types.UnixTime `json:"iat"`
+	}
+	if json.Unmarshal(payload, &claims) == nil {
+		exp, iat = claims.Expiry.Time(), claims.IssueAt.Time()
+	}
+	var acct struct {
+		Account struct {
+			BSS string `json:"bss"`
+		} `json:"account"`
+	}
+	if json.Unmarshal(payload, &acct) == nil {
+		account = acct.Account.BSS
+	}
+	return exp, iat, account
+}
+
+var payloads = []string{
+	`{"exp":1796680603,"iat":1796677003,"account":{"bss":"0123"}}`, `{}`, `null`, `[]`, `{"exp":null}`,
+	`{"exp":"1796680603"}`, `{"exp":1.5e9}`, `{"EXP":5,"Iat":-3}`, `{"exp":1,"exp":2}`, `{"exp":99999999999999999999}`,
+	`{"account":null}`, `{"account":"x"}`, `{"account":{"bss":7}}`, `{"account":{"BSS":"\u0041b"}}`, `{"exp":1,"account":{"bss":"a"},"x":[{}]}`,
+	`{"exp":1`, `{"iat":2,"other":true}`,
+}
+
+func TestClaimsReadAsEncodingJSONReadsThem(t *testing.T) {
+	for _, p := range payloads {
+		checkClaims(t, []byte(p))
+	}
+}
+
+func checkClaims(t *testing.T, payload []byte) {
+	t.Helper()
+	if len(payload) == 0 {
+		return // no JWT: an empty part
+	}
+	jwt := "eyJhbGciOiJSUzI1NiJ9." + base64.RawURLEncoding.EncodeToString(payload) + ".c2ln"
+	got, err := token.Parse(jwt)
+	require.NoError(t, err)
+	exp, iat, account := reference(payload)
+	assert.True(t, exp.Equal(got.Expiry) && exp.IsZero() == got.Expiry.IsZero(), "exp of %s: %v, want %v", payload, got.Expiry, exp)
+	assert.True(t, iat.Equal(got.IssuedAt) && iat.IsZero() == got.IssuedAt.IsZero(), "iat of %s: %v, want %v", payload, got.IssuedAt, iat)
+	assert.Equal(t, account, got.Account(), "account of %s", payload)
+}
+
+func FuzzClaims(f *testing.F) {
+	for _, p := range payloads {
+		f.Add([]byte(p))
+	}
+	f.Fuzz(func(t *testing.T, payload []byte) { checkClaims(t, payload) })
 }
