@@ -8,6 +8,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/kp-token/kp-token/plugin/jsonfields"
 )
 
 // DefaultTTL is how long a cache entry is used without asking the Resource Controller again. An
@@ -151,8 +153,8 @@ func (c *Cache) lookup(key string) (inst Instance, age time.Duration, ok bool) {
 	if j := bytes.IndexByte(line, '\n'); j >= 0 {
 		line = line[:j]
 	}
-	var e cacheEntry
-	if json.Unmarshal(bytes.TrimSuffix(line, []byte(",")), &e) != nil || e.Key != key || !e.Instance.valid() {
+	e, decoded := decodeEntry(bytes.TrimSuffix(line, []byte(",")))
+	if !decoded || e.Key != key || !e.Instance.valid() {
 		return Instance{}, 0, false
 	}
 	age = c.now().Sub(time.Unix(e.At, 0))
@@ -160,6 +162,66 @@ func (c *Cache) lookup(key string) (inst Instance, age time.Duration, ok bool) {
 		return Instance{}, 0, false
 	}
 	return e.Instance, max(age, 0), true
+}
+
+// decodeEntry reads one entry's line without reflection (jsonfields): a warm shell start decodes
+// one entry, and encoding/json's first decode of these types would cost more than the rest of the
+// run. What does not decode as the writer wrote it is a miss.
+func decodeEntry(line []byte) (e cacheEntry, ok bool) {
+	ok = true
+	str := func(raw []byte, v *string) {
+		var err error
+		if *v, err = jsonfields.String(raw); err != nil {
+			ok = false
+		}
+	}
+	object := func(raw []byte, member func(key string, raw []byte)) {
+		if raw[0] != '{' || jsonfields.Members(raw, func(key string, raw []byte) bool {
+			member(key, raw)
+			return ok
+		}) != nil {
+			ok = false
+		}
+	}
+	object(line, func(key string, raw []byte) {
+		switch key {
+		case "key":
+			str(raw, &e.Key)
+		case "at":
+			var err error
+			if e.At, err = jsonfields.Int64(raw); err != nil {
+				ok = false
+			}
+		case "instance":
+			i := &e.Instance
+			object(raw, func(key string, raw []byte) {
+				switch key {
+				case "name":
+					str(raw, &i.Name)
+				case "guid":
+					str(raw, &i.GUID)
+				case "crn":
+					str(raw, &i.CRN)
+				case "service":
+					str(raw, &i.Service)
+				case "region":
+					str(raw, &i.Region)
+				case "resource_group_id":
+					str(raw, &i.ResourceGroupID)
+				case "endpoints":
+					object(raw, func(key string, raw []byte) {
+						switch key {
+						case "public":
+							str(raw, &i.Endpoints.Public)
+						case "private":
+							str(raw, &i.Endpoints.Private)
+						}
+					})
+				}
+			})
+		}
+	})
+	return e, ok
 }
 
 // store adds entries learned now, drops those older than MaxStale and the oldest beyond
