@@ -239,10 +239,13 @@ func (r *run) Deadline() (time.Time, time.Duration) {
 	if r.timeout > 0 {
 		return r.opened.Add(r.timeout), r.timeout
 	}
-	bound := r.limit
-	if r.settle() != nil || bound == 0 {
-		bound = DefaultTimeout // a config that lends no settings
+	// The CLI's HTTP timeout alone, not settle: the rest of the config's settings are decoded
+	// only when a refresh needs them, and an instance found in the cache needs none.
+	httpTimeout := 0
+	if cfg, err := r.config(); err == nil && cfg != nil {
+		httpTimeout = cfg.HTTPTimeout()
 	}
+	bound := limit(0, httpTimeout)
 	return r.read.Add(bound), bound
 }
 

@@ -1,0 +1,76 @@
+package source_test
+
+import (
+	"io"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kp-token/kp-token/plugin/iamtest"
+	"github.com/kp-token/kp-token/plugin/source"
+)
+
+// The run's one deadline, which the Resource Controller after the token shares: --timeout from
+// Open; else the CLI's HTTP timeout (else 30 s) from when the key was read. Times are compared
+// with bounds observed around the calls, so a slow machine changes nothing.
+func TestTheRunsDeadline(t *testing.T) {
+	t.Parallel()
+	jwt := "Bearer " + iamtest.Valid(time.Hour)
+	for _, tc := range []struct {
+		name        string
+		httpTimeout int
+		timeout     time.Duration
+		want        time.Duration
+	}{
+		{"the CLI's HTTP timeout", 7, 0, 7 * time.Second},
+		{"no setting: 30 s", 0, 0, source.DefaultTimeout},
+		{"--timeout wins", 7, 2 * time.Second, 2 * time.Second},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := fakeConfig(jwt, "refresh", "https://iam.cloud.ibm.com")
+			cfg.HTTPTimeoutReturns(tc.httpTimeout)
+			before := time.Now()
+			src, err := source.Open(source.Env{Config: source.Loaded(cfg), Getenv: vars()}, source.Request{Timeout: tc.timeout})
+			require.NoError(t, err)
+			after := time.Now()
+			deadline, bound := src.Deadline()
+			assert.Equal(t, tc.want, bound)
+			assert.False(t, deadline.Before(before.Add(tc.want)), "%v", deadline)
+			assert.False(t, deadline.After(after.Add(tc.want)), "%v", deadline)
+		})
+	}
+}
+
+// A key typed at @- is a person, not the network: the CLI's limit counts from when it was read,
+// --timeout from Open.
+func TestTheDeadlineCountsFromTheKeyUnlessTimeoutIsGiven(t *testing.T) {
+	t.Parallel()
+	for _, timeout := range []time.Duration{0, time.Hour} {
+		r, w := io.Pipe()
+		opened := make(chan time.Time, 1)
+		go func() {
+			<-opened
+			time.Sleep(300 * time.Millisecond)
+			_, _ = io.WriteString(w, "Key0123456789")
+			_ = w.Close()
+		}()
+		cfg := fakeConfig("", "", "https://iam.cloud.ibm.com")
+		cfg.HTTPTimeoutReturns(60)
+		start := time.Now()
+		opened <- start
+		src, err := source.Open(source.Env{Config: source.Loaded(cfg), Getenv: vars()}, source.Request{APIKey: "@-", Stdin: r, Timeout: timeout})
+		require.NoError(t, err)
+		read := time.Now()
+		deadline, bound := src.Deadline()
+		if timeout > 0 {
+			assert.Equal(t, timeout, bound)
+			assert.False(t, deadline.After(start.Add(timeout)), "--timeout counts from Open")
+		} else {
+			assert.Equal(t, 60*time.Second, bound)
+			assert.False(t, deadline.Before(start.Add(300*time.Millisecond+bound)), "the CLI's limit counts from the key")
+			assert.False(t, deadline.After(read.Add(bound)))
+		}
+	}
+}
