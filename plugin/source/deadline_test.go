@@ -43,34 +43,39 @@ func TestTheRunsDeadline(t *testing.T) {
 	}
 }
 
-// A key typed at @- is a person, not the network: the CLI's limit counts from when it was read,
-// --timeout from Open.
+// A key typed at @- is a person, not the network: the CLI's limit counts from when the key was
+// read, --timeout from Open. The key comes a second after Open began, far more than the
+// microseconds between the test's clock reading and Open's.
 func TestTheDeadlineCountsFromTheKeyUnlessTimeoutIsGiven(t *testing.T) {
 	t.Parallel()
 	for _, timeout := range []time.Duration{0, time.Hour} {
-		r, w := io.Pipe()
-		opened := make(chan time.Time, 1)
-		go func() {
-			<-opened
-			time.Sleep(300 * time.Millisecond)
-			_, _ = io.WriteString(w, "Key0123456789")
-			_ = w.Close()
-		}()
-		cfg := fakeConfig("", "", "https://iam.cloud.ibm.com")
-		cfg.HTTPTimeoutReturns(60)
-		start := time.Now()
-		opened <- start
-		src, err := source.Open(source.Env{Config: source.Loaded(cfg), Getenv: vars()}, source.Request{APIKey: "@-", Stdin: r, Timeout: timeout})
-		require.NoError(t, err)
-		read := time.Now()
-		deadline, bound := src.Deadline()
-		if timeout > 0 {
-			assert.Equal(t, timeout, bound)
-			assert.False(t, deadline.After(start.Add(timeout)), "--timeout counts from Open")
-		} else {
+		t.Run(timeout.String(), func(t *testing.T) {
+			t.Parallel()
+			r, w := io.Pipe()
+			beforeWrite := make(chan time.Time, 1)
+			go func() {
+				time.Sleep(time.Second)
+				beforeWrite <- time.Now()
+				_, _ = io.WriteString(w, "Key0123456789")
+				_ = w.Close()
+			}()
+			cfg := fakeConfig("", "", "https://iam.cloud.ibm.com")
+			cfg.HTTPTimeoutReturns(60)
+			start := time.Now()
+			src, err := source.Open(source.Env{Config: source.Loaded(cfg), Getenv: vars()}, source.Request{APIKey: "@-", Stdin: r, Timeout: timeout})
+			require.NoError(t, err)
+			read := time.Now()
+			written := <-beforeWrite
+			deadline, bound := src.Deadline()
+			if timeout > 0 {
+				assert.Equal(t, timeout, bound)
+				assert.False(t, deadline.Before(start.Add(timeout)))
+				assert.True(t, deadline.Before(written.Add(timeout)), "--timeout counts from Open, not from the key")
+				return
+			}
 			assert.Equal(t, 60*time.Second, bound)
-			assert.False(t, deadline.Before(start.Add(300*time.Millisecond+bound)), "the CLI's limit counts from the key")
+			assert.False(t, deadline.Before(written.Add(bound)), "the CLI's limit counts from the key")
 			assert.False(t, deadline.After(read.Add(bound)))
-		}
+		})
 	}
 }
