@@ -215,6 +215,7 @@ func TestEnvRefusals(t *testing.T) {
 			assert.Contains(t, got.stderr, "USAGE:\n  ibmcloud kp-token", "the help follows")
 			assert.Empty(t, rt.opened, "no token source is opened")
 			assert.Empty(t, rt.queries)
+			assert.NotContains(t, got.stderr, jwt)
 		})
 	}
 
