@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"io"
 	"os/exec"
 	"syscall"
@@ -13,43 +12,6 @@ import (
 
 	"github.com/kp-token/kp-token/plugin/iamtest"
 )
-
-func TestPrint(t *testing.T) {
-	t.Parallel()
-	jwt := iamtest.Valid(40 * time.Minute)
-	s := newSession(t, "Bearer "+jwt, "secret-refresh-token")
-
-	r := s.run("print")
-	require.Equal(t, 0, r.code, r.stderr)
-	assert.Equal(t, "Bearer "+jwt+"\n", r.stdout)
-	assert.Empty(t, r.stderr)
-
-	r = s.run("print", "--no-bearer")
-	assert.Equal(t, jwt+"\n", r.stdout)
-
-	r = s.run("print", "--output", "json")
-	require.Equal(t, 0, r.code, r.stderr)
-	var got map[string]any
-	require.NoError(t, json.Unmarshal([]byte(r.stdout), &got))
-	assert.Equal(t, jwt, got["access_token"])
-	assert.Equal(t, "Bearer", got["token_type"])
-	exp := got["expiration"].(float64)
-	assert.InDelta(t, float64(time.Now().Add(40*time.Minute).Unix()), exp, 2)
-	assert.InDelta(t, 40*60, got["expires_in"].(float64), 3)
-	assert.Len(t, got, 4, "IAM's fields, and never the refresh token")
-	assert.NotContains(t, r.stdout, "secret-refresh-token")
-	assert.Equal(t, 0, s.iam.Calls())
-
-	r = s.run("print", "--output", "yaml")
-	assert.Equal(t, 1, r.code)
-	assert.Empty(t, r.stdout)
-	assert.Contains(t, r.stderr, "'yaml' is not a supported output format")
-
-	r = s.run("print", "--min-validity", "45m") // expires sooner: refreshed
-	require.Equal(t, 0, r.code, r.stderr)
-	assert.Equal(t, 1, s.iam.Calls())
-	assert.Equal(t, "Bearer "+s.iam.LastIssued()+"\n", r.stdout)
-}
 
 // exec replaces kp-token with the command (execve): what only a process shows stays here, the
 // command's exit status and death by a signal becoming kp-token's own, and signals sent to
