@@ -154,7 +154,7 @@ func stampPath(rt Runtime, bin, name string) (string, error) {
 		return "", &statusError{code: 1, msg: i18n.T("no directory for the hook's stamp file: {{.Error}}", map[string]any{"Error": err.Error()})}
 	}
 	removeEndedStamps(dir)
-	sum := sha256.Sum256([]byte(bin + "\x00" + name + "\x00" + os.Getenv("IBMCLOUD_HOME") + os.Getenv("IBMCLOUD_CONFIG_HOME")))
+	sum := sha256.Sum256([]byte(bin + "\x00" + name + "\x00" + rt.ConfigPath())) // one CLI home's shells apart from another's
 	return filepath.Join(dir, "hook-"+hex.EncodeToString(sum[:6])+".stamp"), nil
 }
 
