@@ -8,9 +8,26 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kp-token/kp-token/commands"
+	"github.com/kp-token/kp-token/i18n"
 	"github.com/kp-token/kp-token/plugin/iamtest"
 	"github.com/kp-token/kp-token/plugin/wiring"
 )
+
+// TestMain pins what the commands read from the process's environment for their words and
+// colours, so that the tests see English without colour whatever the developer's shell says:
+// i18n follows LC_ALL, LC_MESSAGES and LANG, colour follows IBMCLOUD_COLOR. (The end-to-end
+// harness pins LANG=C.UTF-8 the same way.) exec's helper process keeps the environment its test
+// gave it: that is what it checks.
+func TestMain(m *testing.M) {
+	if os.Getenv(execHelperVar) == "" {
+		for _, v := range []string{"LC_ALL", "LC_MESSAGES", "IBMCLOUD_COLOR"} {
+			_ = os.Unsetenv(v)
+		}
+		_ = os.Setenv("LANG", "C.UTF-8")
+		i18n.Init("")
+	}
+	os.Exit(m.Run())
+}
 
 // session is the real plug-in in-process: the commands on plugin/wiring's runtime over a
 // config.json written in the CLI's format in a temporary home, with a loopback server
