@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"os"
@@ -158,12 +159,14 @@ func (hs *hookShell) exact() bool { return hs.shell != "fish" }
 // stamp's age counts from the hook's last refresh, which it took for its "now", and goes on.
 func (hs *hookShell) setClock(unix int64) {
 	hs.t.Helper()
+	// Once the last command's prompt has run its checks, and loaded the clock: a command's
+	// output does not say that its prompt is done.
+	hs.mark()
 	if hs.exact() {
 		require.NoError(hs.t, os.WriteFile(hs.clock, []byte(fmt.Sprint(unix)), 0o600))
-		hs.mark()
+		hs.mark() // its prompt checks with the clock as it was, then loads the new one
 		return
 	}
-	hs.mark()
 	hs.dateStamp(unix)
 }
 
@@ -178,17 +181,20 @@ func (hs *hookShell) dateStamp(unix int64) {
 	require.NoError(hs.t, os.Chtimes(hs.stamp, at, at))
 }
 
-// sessionDue writes into config.json the session as time would have left it for kp-token
-// (whose clock is the real one): a token due under hookMin but valid for 30 more minutes, the
-// same refresh token, the file dated two hours back, so that a hook does not take it for a new
-// login. It returns the token.
+// sessionDue puts into config.json the session as time would have left it for kp-token (whose
+// clock is the real one): a token due under hookMin but valid for 30 more minutes, the same
+// refresh token; the file dated two hours back (and renamed into place, so that no check ever
+// sees it new), so that a hook does not take it for a new login. It returns the token.
 func sessionDue(t *testing.T, s *home) string {
 	t.Helper()
 	jwt := iamtest.Valid(30 * time.Minute)
-	_, err := iamtest.WriteConfig(s.home, iamtest.Config("Bearer "+jwt, "secret-refresh-token", "https://iam.cloud.ibm.com"))
+	b, err := json.Marshal(iamtest.Config("Bearer "+jwt, "secret-refresh-token", "https://iam.cloud.ibm.com"))
 	require.NoError(t, err)
+	tmp := s.config + ".test"
+	require.NoError(t, os.WriteFile(tmp, b, 0o600))
 	old := time.Now().Add(-2 * time.Hour)
-	require.NoError(t, os.Chtimes(s.config, old, old))
+	require.NoError(t, os.Chtimes(tmp, old, old))
+	require.NoError(t, os.Rename(tmp, s.config))
 	return jwt
 }
 
