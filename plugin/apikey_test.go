@@ -106,6 +106,8 @@ func TestAPIKeyCache(t *testing.T) {
 	assert.NotContains(t, string(b), "refresh", "never the refresh token")
 	assert.NotContains(t, filepath.Base(file), goodKey)
 
+	// From here IAM's tokens are a second short of 59m59s: too short for --min-validity 59m59s.
+	h.iam.SetLifetime(59*time.Minute + 58*time.Second)
 	r := h.runIn("", key, "print", "--refresh")
 	assert.Equal(t, 0, r.code)
 	assert.Equal(t, 2, h.iam.Calls(), "--refresh exchanges the key, even with a fresh token cached")
@@ -115,7 +117,9 @@ func TestAPIKeyCache(t *testing.T) {
 	assert.Equal(t, 0, r.code)
 	assert.Equal(t, 3, h.iam.Calls(), "--no-cache exchanges the key")
 
-	time.Sleep(1100 * time.Millisecond) // exp is in whole seconds: let the cached token age past 1 s
+	r = h.runIn("", key, "print", "--min-validity", "59m")
+	assert.Equal(t, 0, r.code)
+	assert.Equal(t, 3, h.iam.Calls(), "a cached token with enough time left is a hit")
 	r = h.runIn("", key, "print", "--min-validity", "59m59s")
 	assert.Equal(t, 0, r.code)
 	assert.Equal(t, 4, h.iam.Calls(), "a cached token that expires too soon is a miss")
@@ -150,41 +154,6 @@ func TestAPIKeyParallelRunsMakeOneExchange(t *testing.T) {
 	assert.Equal(t, 1, h.iam.Calls())
 	for i, r := range out {
 		assert.Equal(t, "Bearer "+h.iam.LastIssued()+"\n", r.stdout, "run %d: %s", i, r.stderr)
-	}
-}
-
-// The first exchange on a machine has no cache directory yet. A run that arrives once the
-// directory exists (made by the first run about to write its cache, or by another key's run)
-// must wait on the same lock as the first run, not on one of its own.
-func TestAPIKeyFirstExchangeAndTheCacheDirectory(t *testing.T) {
-	t.Parallel()
-	h := keyHome(t)
-	h.env = append(h.env, "IBMCLOUD_API_KEY="+goodKey)
-	release := make(chan struct{})
-	var once sync.Once
-	free := func() { once.Do(func() { close(release) }) }
-	t.Cleanup(free) // a failed assertion must not leave IAM, and the test, hanging
-	h.iam.SetHandler(func(w http.ResponseWriter, r *http.Request) {
-		<-release
-		h.iam.Refresh(w, r)
-	})
-	var wg sync.WaitGroup
-	out := make([]result, 2)
-	wg.Add(1)
-	go func() { defer wg.Done(); out[0] = h.run("print") }()
-	require.Eventually(t, func() bool { return h.iam.Calls() == 1 }, 10*time.Second, 5*time.Millisecond)
-
-	require.NoError(t, os.MkdirAll(cacheDir(h), 0o700))
-	wg.Add(1)
-	go func() { defer wg.Done(); out[1] = h.run("print") }()
-	time.Sleep(500 * time.Millisecond) // the second run reaches its lock (or, wrongly, IAM)
-	free()
-	wg.Wait()
-
-	assert.Equal(t, 1, h.iam.Calls(), "one exchange")
-	for i, r := range out {
-		assert.Equal(t, 0, r.code, r.stderr)
-		assert.Equal(t, "Bearer "+h.iam.LastIssued()+"\n", r.stdout, "run %d", i)
 	}
 }
 
@@ -377,26 +346,27 @@ func TestAPIKeyWithShowAndHook(t *testing.T) {
 }
 
 // --timeout bounds the whole run (the hook's promise to a prompt): a key that takes most of
-// it to arrive leaves IAM only the rest, not a bound of its own.
+// it to arrive leaves IAM only the rest, not a bound of its own. The key comes 2.5 s after the
+// process started: with one 3 s bound the run ends within slowStart of its 3 s (both counted
+// from the exec); with a bound of its own, IAM would hold it until 5.5 s at the earliest.
 func TestTimeoutBoundsKeyReadAndIAMTogether(t *testing.T) {
 	t.Parallel()
+	const limit, keyAfter = 3 * time.Second, 2500 * time.Millisecond
 	h := keyHome(t)
 	h.iam.SetHandler(iamtest.Hang)
-	cmd := h.command(binary, "print", "--apikey", "@-", "--timeout", "2s")
+	cmd := h.command(binary, "print", "--apikey", "@-", "--timeout", limit.String())
 	stdin, err := cmd.StdinPipe()
 	require.NoError(t, err)
-	go func() {
-		time.Sleep(1500 * time.Millisecond) // a slow password manager
-		_, _ = io.WriteString(stdin, goodKey)
-		_ = stdin.Close()
-	}()
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	start := time.Now()
-	out, err := cmd.Output()
-	took := time.Since(start)
-	assert.Error(t, err)
-	assert.Empty(t, out)
-	assert.Contains(t, stderr.String(), "did not answer within 2s")
-	assert.Less(t, took, 3300*time.Millisecond, "one 2 s bound, not 1.5 s of key and 2 s of IAM")
+	r := h.finishStarted(cmd, "", func() {
+		time.AfterFunc(keyAfter, func() { // a slow password manager
+			_, _ = io.WriteString(stdin, goodKey)
+			_ = stdin.Close()
+		})
+	})
+	assert.Equal(t, 1, r.code)
+	assert.Empty(t, r.stdout)
+	assert.Contains(t, r.stderr, "did not answer within 3s, the limit --timeout set")
+	assert.Equal(t, 1, h.iam.Calls(), "the key came in time for IAM to be asked")
+	assert.GreaterOrEqual(t, r.ran, limit, "it waited out its limit, as its message says")
+	assert.Less(t, r.ran, limit+slowStart, "one 3 s bound, not 2.5 s of key and 3 s of IAM")
 }

@@ -73,7 +73,7 @@ func enc(v any) string {
 }
 
 // Server is a loopback IAM. By default it answers every refresh_token grant with a fresh
-// one-hour token; Handler replaces that behaviour.
+// one-hour token (Lifetime chooses another); Handler replaces that behaviour.
 type Server struct {
 	*httptest.Server
 	calls atomic.Int64
@@ -85,6 +85,7 @@ type Server struct {
 	APIKeys  map[string]bool  // API keys IAM knows (apikey grant)
 	CRTokens []CRToken        // container tokens received (cr-token grant), in order
 	Profiles map[string]bool  // trusted profiles (ID, name or CRN) IAM knows for the cr-token grant
+	Lifetime time.Duration    // of the access tokens it issues (exp is in whole seconds); 0: an hour, as IAM's
 }
 
 // CRToken is a cr-token grant as IAM received it.
@@ -157,16 +158,20 @@ func (s *Server) Refresh(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := time.Now()
-	access := JWT(Claims{IssuedAt: now, ExpiresAt: now.Add(time.Hour)})
-	refresh := fmt.Sprintf("refresh-%d", now.UnixNano())
 	s.mu.Lock()
+	life := s.Lifetime
+	if life == 0 {
+		life = time.Hour
+	}
+	access := JWT(Claims{IssuedAt: now, ExpiresAt: now.Add(life)})
+	refresh := fmt.Sprintf("refresh-%d", now.UnixNano())
 	s.Issued = append(s.Issued, access)
 	s.Refreshs = append(s.Refreshs, r.PostForm.Get("refresh_token"))
 	s.mu.Unlock()
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(map[string]any{
 		"access_token": access, "refresh_token": refresh, "token_type": "Bearer",
-		"expires_in": 3600, "expiration": now.Add(time.Hour).Unix(), "scope": "ibm openid",
+		"expires_in": int(life / time.Second), "expiration": now.Add(life).Unix(), "scope": "ibm openid",
 	})
 }
 
@@ -194,6 +199,13 @@ func (s *Server) LastIssued() string {
 func (s *Server) SetHandler(h http.HandlerFunc) {
 	s.mu.Lock()
 	s.Handler = h
+	s.mu.Unlock()
+}
+
+// SetLifetime sets the lifetime of the tokens issued from now on while the server runs.
+func (s *Server) SetLifetime(d time.Duration) {
+	s.mu.Lock()
+	s.Lifetime = d
 	s.mu.Unlock()
 }
 
