@@ -185,9 +185,10 @@ func TestRetryAfterBeyondTheDeadlineFailsAtOnce(t *testing.T) {
 		return true
 	}
 	start := time.Now()
-	_, err := rc.client().Get(ctxFor(t, 2*time.Second), guidKP1)
+	_, err := rc.client().Get(ctxFor(t, 20*time.Second), guidKP1)
 	require.ErrorIs(t, err, &Error{Kind: Unavailable})
-	assert.Less(t, time.Since(start), time.Second)
+	// Neither the 60 s asked for nor the 20 s left: a wait that cannot succeed is not begun.
+	assert.Less(t, time.Since(start), 10*time.Second)
 	assert.Equal(t, 1, rc.calls())
 }
 
@@ -216,7 +217,7 @@ func TestTheDeadlineBoundsEveryCall(t *testing.T) {
 	rc.fail = func(w http.ResponseWriter, r *http.Request, _ int) bool {
 		select {
 		case <-r.Context().Done():
-		case <-time.After(5 * time.Second):
+		case <-time.After(time.Minute):
 		}
 		return true
 	}
@@ -225,7 +226,8 @@ func TestTheDeadlineBoundsEveryCall(t *testing.T) {
 	start := time.Now()
 	_, err := c.List(ctxFor(t, c.Bound))
 	require.ErrorIs(t, err, &Error{Kind: Timeout})
-	assert.Less(t, time.Since(start), time.Second)
+	// Two seconds for a loaded machine's scheduling; the server would hold on for a minute.
+	assert.Less(t, time.Since(start), c.Bound+2*time.Second)
 	assert.Contains(t, err.Error(), "did not answer within 300ms")
 
 	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))

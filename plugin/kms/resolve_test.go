@@ -149,16 +149,21 @@ func TestAWarmCacheMakesNoCall(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, 1, f.rc.calls())
 
-	f.rc.Close() // a warm run asks nothing: not even a closed server
+	// A warm run asks nothing: the Resource Controller, still up, sees no request (counted, not
+	// timed: BenchmarkWarmResolve measures its cost), and a closed one changes nothing.
 	f.clock.t = f.clock.t.Add(DefaultTTL - time.Minute)
 	start := time.Now()
 	res, err := f.resolver(testAccount).Resolve(ctxFor(t, 5*time.Second), "my-hpcs", Choice{})
-	elapsed := time.Since(start)
+	t.Logf("warm resolution: %v", time.Since(start))
 	require.NoError(t, err)
 	assert.True(t, res.Cached)
 	assert.Equal(t, "https://api.us-east.hs-crypto.cloud.ibm.com:9730", res.URL)
-	assert.Less(t, elapsed, 20*time.Millisecond)
-	t.Logf("warm resolution: %v", elapsed)
+	assert.Equal(t, 1, f.rc.calls(), "no request")
+	f.rc.Close()
+	res, err = f.resolver(testAccount).Resolve(ctxFor(t, 5*time.Second), "my-hpcs", Choice{})
+	require.NoError(t, err)
+	assert.True(t, res.Cached)
+	assert.Equal(t, "https://api.us-east.hs-crypto.cloud.ibm.com:9730", res.URL)
 
 	// The name's answer serves its GUID and CRN too.
 	res, err = f.resolver(testAccount).Resolve(ctxFor(t, 5*time.Second), guidHPCS, Choice{Network: Private})
