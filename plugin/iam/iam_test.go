@@ -171,7 +171,7 @@ func TestRefreshFailures(t *testing.T) {
 				assert.Equal(t, tc.wantCalls, srv.Calls())
 			}
 			assertNoSecret(t, err, refreshToken, answerRefresh, "x'$(id)'")
-			assert.Less(t, elapsed, bound+time.Second, "bounded")
+			assert.Less(t, elapsed, bound+2*time.Second, "bounded (IAM that never answers holds on for a minute)")
 		})
 	}
 	t.Cleanup(func() { assert.Equal(t, 0, other.Calls(), "a redirect is never followed") })
