@@ -101,8 +101,8 @@ func newSession(t *testing.T, access, refresh string, edit ...func(map[string]an
 type result struct {
 	stdout, stderr string
 	code           int
-	took           time.Duration // from before the fork to the end
-	ran            time.Duration // from the exec, done, to the end: took without the fork
+	took           time.Duration // from before the fork to the end: for bounds from below
+	ran            time.Duration // from the exec, done, to the end: took without the fork, for bounds from above
 }
 
 func (s *home) run(args ...string) result {
