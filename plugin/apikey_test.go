@@ -367,6 +367,7 @@ func TestTimeoutBoundsKeyReadAndIAMTogether(t *testing.T) {
 	assert.Empty(t, r.stdout)
 	assert.Contains(t, r.stderr, "did not answer within 3s, the limit --timeout set")
 	assert.Equal(t, 1, h.iam.Calls(), "the key came in time for IAM to be asked")
+	t.Logf("took %v, %v from the exec", r.took.Round(time.Millisecond), r.ran.Round(time.Millisecond))
 	assert.GreaterOrEqual(t, r.took, limit, "it waited out its limit, as its message says")
 	assert.Less(t, r.ran, limit+slowStart, "one 3 s bound, not 2.5 s of key and 3 s of IAM")
 }

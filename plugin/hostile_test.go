@@ -223,6 +223,7 @@ func TestTimeoutBoundsLockWaitsToo(t *testing.T) {
 			})
 			assert.Equal(t, 1, r.code)
 			assert.Empty(t, r.stdout)
+			t.Logf("took %v, %v from the exec", r.took.Round(time.Millisecond), r.ran.Round(time.Millisecond))
 			assert.GreaterOrEqual(t, r.took, limit, "it waited out its limit, as its message says")
 			assert.Less(t, r.ran, limit+allowance, "and no longer: one deadline for both locks")
 			assert.Contains(t, r.stderr, tc.want)
