@@ -61,14 +61,16 @@ type sessionFields struct {
 // Load reads path and decodes the session's fields, reporting what does not parse instead of
 // replacing it (as the SDK would).
 //
-// A config that is empty or does not parse is read again for a moment before it is reported:
-// a writer whose lock the read cannot see (the SDK rewriting a config.json that a kp-token
-// refresh has just renamed into place, having locked the old file; an editor) leaves it so
-// for an instant only.
+// A writer whose lock the read sees (the SDK saving) is waited for, never read around; one that
+// holds it past the deadline makes Load say the CLI is busy writing its configuration (Busy).
+// A config that is empty or does not parse is still read again for a moment before it is
+// reported: a writer whose lock the read cannot see (the SDK rewriting a config.json that a
+// kp-token refresh has just renamed into place, having locked the old file; an editor; any
+// writer on a file system without locks) leaves it so for an instant only.
 //
-// The read never waits past deadline (zero: no deadline of the run's own): not for a writer's
-// lock, not for a second look. What is not a regular file, or is larger than MaxSize, is refused
-// before it is read.
+// The read never waits past deadline (zero: no deadline of the run's own, and the wait for a
+// lock is bounded instead): not for a writer's lock, not for a second look. What is not a
+// regular file, or is larger than MaxSize, is refused before it is read.
 func Load(path string, deadline time.Time) (*Snapshot, error) {
 	if !filepath.IsAbs(path) {
 		// Without HOME (and IBMCLOUD_HOME), the SDK's rule names a path relative to the working
@@ -302,6 +304,7 @@ const (
 	NotAFile // a FIFO, a device, a socket: nothing a config is read from
 	TooLarge // over MaxSize
 	NoHome   // HOME is not set, so the path is relative
+	Busy     // a writer (the CLI saving it) held its lock past the run's deadline
 )
 
 func classify(path string, err error) error {
@@ -340,6 +343,8 @@ func (p *Problem) Error() string {
 		return i18n.T("The IBM Cloud CLI configuration '{{.Path}}' is not a regular file, so it was not read. Move it aside, then log in by running 'ibmcloud login'.", args)
 	case TooLarge:
 		return i18n.T("The IBM Cloud CLI configuration '{{.Path}}' is larger than 4 MiB, far more than a configuration holds, so it was not read. Move it aside, then log in by running 'ibmcloud login'.", args)
+	case Busy:
+		return i18n.T("The IBM Cloud CLI is writing its configuration at '{{.Path}}', and it did not finish in time. Try again.", args)
 	case NoHome:
 		return i18n.T("HOME is not set, so the IBM Cloud CLI configuration cannot be found (a relative '{{.Path}}' is not read). Set HOME or IBMCLOUD_HOME.", args)
 	default:
