@@ -7,6 +7,7 @@
 package cliconfig
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,6 +28,7 @@ import (
 
 	"github.com/kp-token/kp-token/i18n"
 	"github.com/kp-token/kp-token/plugin/disk"
+	"github.com/kp-token/kp-token/plugin/jsonfields"
 )
 
 // Path is where the CLI keeps its config: $IBMCLOUD_CONFIG_HOME, else ~/.ibmcloud if it exists,
@@ -50,12 +53,62 @@ type Snapshot struct {
 	err  error // why the SDK's struct could not be decoded
 }
 
-// sessionFields are what every run reads: decoded at once, with the SDK's field names.
+// sessionFields are what every run reads: decoded at once (decodeSession), with the SDK's field
+// names.
 type sessionFields struct {
 	IAMToken        string
 	IAMRefreshToken string
 	Locale          string
 	IsPrivate       bool // what the SDK's IsPrivateEndpointEnabled answers
+	HTTPTimeout     int  // what the SDK's HTTPTimeout answers: every run's deadline needs it
+}
+
+// decodeSession decodes the session's fields of data as encoding/json decodes them into
+// sessionFields (names matched regardless of case, the last of a name winning, null leaving a
+// field alone, the first mistyped field the error), without its reflection: a shell start pays
+// for nothing else of config.json (jsonfields). Only a document that is no object at all is
+// left to encoding/json, for its own words.
+func decodeSession(data []byte) (sessionFields, error) {
+	var f sessionFields
+	if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
+		err := json.Unmarshal(data, &f)
+		return f, err
+	}
+	var err error
+	walkErr := jsonfields.Members(data, func(key string, raw []byte) bool {
+		if jsonfields.Null(raw) {
+			return true
+		}
+		var field string
+		switch {
+		case strings.EqualFold(key, "IAMToken"):
+			field = "IAMToken"
+			f.IAMToken, err = jsonfields.String(raw)
+		case strings.EqualFold(key, "IAMRefreshToken"):
+			field = "IAMRefreshToken"
+			f.IAMRefreshToken, err = jsonfields.String(raw)
+		case strings.EqualFold(key, "Locale"):
+			field = "Locale"
+			f.Locale, err = jsonfields.String(raw)
+		case strings.EqualFold(key, "IsPrivate"):
+			field = "IsPrivate"
+			f.IsPrivate, err = jsonfields.Bool(raw)
+		case strings.EqualFold(key, "HTTPTimeout"):
+			field = "HTTPTimeout"
+			var n int64
+			n, err = jsonfields.Int64(raw)
+			f.HTTPTimeout = int(n)
+		}
+		var typ *json.UnmarshalTypeError
+		if errors.As(err, &typ) {
+			typ.Field = field
+		}
+		return err == nil
+	})
+	if walkErr != nil {
+		return f, walkErr
+	}
+	return f, err
 }
 
 // Load reads path and decodes the session's fields, reporting what does not parse instead of
@@ -87,7 +140,7 @@ func Load(path string, deadline time.Time) (*Snapshot, error) {
 			return nil, classify(path, err)
 		}
 		s := &Snapshot{Path: path, data: data}
-		err = parse(path, data, &s.session)
+		s.session, err = parseSession(path, data)
 		if err == nil {
 			return s, nil
 		}
@@ -125,7 +178,7 @@ func (s *Snapshot) IsPrivateEndpointEnabled() bool { return s.session.IsPrivate 
 func (s *Snapshot) CurrentRegion() models.Region { return s.Repository().CurrentRegion() }
 
 // HTTPTimeout is the CLI's HTTP timeout in seconds, 0 when unset.
-func (s *Snapshot) HTTPTimeout() int { return s.Repository().HTTPTimeout() }
+func (s *Snapshot) HTTPTimeout() int { return s.session.HTTPTimeout }
 
 // IsLoggedInAsCRI says the session is a compute resource's (`ibmcloud login --vpc-cri`).
 func (s *Snapshot) IsLoggedInAsCRI() bool { return s.Repository().IsLoggedInAsCRI() }
@@ -221,6 +274,18 @@ func parse(path string, data []byte, v any) error {
 	return nil
 }
 
+// parseSession is parse for the session's fields (decodeSession).
+func parseSession(path string, data []byte) (sessionFields, error) {
+	if len(data) == 0 {
+		return sessionFields{}, &Problem{Kind: Empty, Path: path}
+	}
+	f, err := decodeSession(data)
+	if err != nil {
+		return sessionFields{}, &Problem{Kind: Corrupt, Path: path, Detail: describeJSONError(err)}
+	}
+	return f, nil
+}
+
 // describeJSONError keeps the position of a syntax error or the name of a mistyped field, but
 // not the text around it, which could be part of a token.
 func describeJSONError(err error) string {
@@ -256,8 +321,8 @@ func SaveTokens(ctx context.Context, path string, expected, next Tokens, now tim
 	if err != nil {
 		return classify(path, err)
 	}
-	var cfg sessionFields
-	if err := parse(path, data, &cfg); err != nil {
+	cfg, err := parseSession(path, data)
+	if err != nil {
 		return err
 	}
 	if cfg.IAMToken != expected.Access || cfg.IAMRefreshToken != expected.Refresh {

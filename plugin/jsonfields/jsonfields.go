@@ -127,7 +127,11 @@ func Bool(raw []byte) (bool, error) {
 func Int64(raw []byte) (int64, error) {
 	n, err := strconv.ParseInt(string(raw), 10, 64)
 	if err != nil {
-		return 0, &json.UnmarshalTypeError{Value: kind(raw), Type: int64Type}
+		value := kind(raw)
+		if value == "number" {
+			value += " " + string(raw) // a fraction, an exponent, out of range: named as encoding/json names it
+		}
+		return 0, &json.UnmarshalTypeError{Value: value, Type: int64Type}
 	}
 	return n, nil
 }
@@ -158,5 +162,5 @@ func kind(raw []byte) string {
 	case 'n':
 		return "null"
 	}
-	return "number " + string(raw)
+	return "number"
 }
