@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -185,26 +186,33 @@ func TestAnotherUsersPlantsAreNotUsed(t *testing.T) {
 	assert.Equal(t, s.iam.LastIssued()+"\n", r.stdout)
 }
 
-// --timeout bounds the whole run: the wait for the CLI's lock on config.json, the wait for
-// another kp-token's refresh lock and IAM share one deadline, and the message says what took
-// the time (IAM, never called here, is not blamed). The run ends once its 3 s are out, within a
-// second for its process's own start and exit (counted from the exec): a lock wait with a bound
-// of its own would end it a second later at least (after the 2 s the read of config.json gives
-// the CLI's lock, or the 2.5 s the refresh lock was held). A wider allowance would let those
-// pass: the CLI-config read caps its own wait at 2 s.
+// --timeout bounds the whole run: the waits for the CLI's lock on config.json (read before the
+// refresh lock and again after it) and for another kp-token's refresh lock share one deadline
+// with IAM, and the message says what took the time (IAM, never called here, is not blamed).
+// Each run ends once its 3 s are out, within a second for its process's own start and exit
+// (counted from the exec): a wait with a bound of its own after the first lock's 2.5 s would
+// end it 4.5 s (the 2 s a read without a deadline gives the CLI) or 5.5 s after the start.
 func TestTimeoutBoundsLockWaitsToo(t *testing.T) {
 	t.Parallel()
-	const limit, allowance = 3 * time.Second, time.Second
+	const limit, allowance, first = 3 * time.Second, time.Second, 2500 * time.Millisecond
+	_, err := os.Stat("/proc/self/fd")
+	proc := err == nil
 	for _, tc := range []struct {
-		name    string
-		release time.Duration // when the other kp-token lets its refresh lock go; 0: never
-		want    string
+		name      string
+		cli       string // "first": the CLI holds config.json's lock for the first 2.5 s; "then": from when the run waits on the refresh lock
+		refresh   string // "first": another kp-token holds the refresh lock for the first 2.5 s; "then": throughout
+		want      string
+		needsProc bool
 	}{
-		{"the refresh lock is held throughout", 0, "Another process refreshing the token held the lock"},
-		{"the refresh lock is let go too late", 2500 * time.Millisecond, "was not called: the 3s this run had went on waiting"},
+		{"the refresh lock is held throughout", "", "then", "Another process refreshing the token held the lock on '%s' for longer than 3s. Try again.", false},
+		{"the CLI's lock for 2.5 s, then the refresh lock", "first", "then", "Another process refreshing the token held the lock on '%s' for longer than 3s. Try again.", false},
+		{"the refresh lock for 2.5 s, then the CLI's lock", "then", "first", "The IBM Cloud CLI is writing its configuration at '%s', and it did not finish in time. Try again.", true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
+			if tc.needsProc && !proc {
+				t.Skip("the CLI's lock is taken once /proc shows the run waiting on the refresh lock")
+			}
 			s := newSession(t, "Bearer "+iamtest.Valid(-time.Minute), "secret-refresh-token")
 			// The CLI, stuck while it writes config.json, and another kp-token refreshing.
 			hold := func(path string) *os.File {
@@ -214,20 +222,35 @@ func TestTimeoutBoundsLockWaitsToo(t *testing.T) {
 				t.Cleanup(func() { _ = f.Close() })
 				return f
 			}
-			hold(s.config)
-			other := hold(s.config + ".kp-token.lock")
-			r := s.finishStarted(s.command(binary, "env", "--timeout", limit.String()), "", func() {
-				if tc.release > 0 {
-					time.AfterFunc(tc.release, func() { _ = other.Close() })
+			lockFile := s.config + ".kp-token.lock"
+			var cli, other *os.File
+			if tc.cli == "first" {
+				cli = hold(s.config)
+			}
+			if tc.refresh != "" {
+				other = hold(lockFile)
+			}
+			cmd := s.command(binary, "env", "--timeout", limit.String())
+			r := s.finishStarted(cmd, "", func() {
+				if cli != nil {
+					time.AfterFunc(first, func() { _ = cli.Close() })
+				}
+				if tc.refresh == "first" {
+					time.AfterFunc(first, func() { _ = other.Close() })
+				}
+				if tc.cli == "then" {
+					// Once the run has read config.json and waits on the refresh lock.
+					require.Eventually(t, func() bool { return slices.Contains(openLocks(cmd.Process.Pid), lockFile) },
+						first, time.Millisecond, "the run waits on the refresh lock")
+					hold(s.config)
 				}
 			})
 			assert.Equal(t, 1, r.code)
 			assert.Empty(t, r.stdout)
 			t.Logf("took %v, %v from the exec", r.took.Round(time.Millisecond), r.ran.Round(time.Millisecond))
 			assert.GreaterOrEqual(t, r.took, limit, "it waited out its limit, as its message says")
-			assert.Less(t, r.ran, limit+allowance, "and no longer: one deadline for both locks")
-			assert.Contains(t, r.stderr, tc.want)
-			assert.NotContains(t, r.stderr, "did not answer")
+			assert.Less(t, r.ran, limit+allowance, "and no longer: one deadline for every wait")
+			assert.Equal(t, "FAILED\n"+fmt.Sprintf(tc.want, s.config)+"\n", r.stderr)
 			assert.Equal(t, 0, s.iam.Calls())
 		})
 	}
