@@ -25,6 +25,16 @@ func Members(data []byte, f func(key string, raw []byte) bool) error {
 		var v any
 		return json.Unmarshal(data, &v) // the same *json.SyntaxError encoding/json reports
 	}
+	return members(data, f)
+}
+
+// Nested is Members for a raw value that Members handed out, which is valid JSON already: it is
+// not checked again. Anything else must go through Members.
+func Nested(raw []byte, f func(key string, raw []byte) bool) error {
+	return members(raw, f)
+}
+
+func members(data []byte, f func(key string, raw []byte) bool) error {
 	i := skipSpace(data, 0)
 	if data[i] != '{' {
 		return ErrNotObject

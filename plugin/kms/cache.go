@@ -175,15 +175,19 @@ func decodeEntry(line []byte) (e cacheEntry, ok bool) {
 			ok = false
 		}
 	}
-	object := func(raw []byte, member func(key string, raw []byte)) {
-		if raw[0] != '{' || jsonfields.Members(raw, func(key string, raw []byte) bool {
+	walk := func(members func([]byte, func(string, []byte) bool) error, raw []byte, member func(key string, raw []byte)) {
+		if raw[0] != '{' || members(raw, func(key string, raw []byte) bool {
 			member(key, raw)
 			return ok
 		}) != nil {
 			ok = false
 		}
 	}
-	object(line, func(key string, raw []byte) {
+	object := func(raw []byte, member func(key string, raw []byte)) { walk(jsonfields.Nested, raw, member) } // checked with the line
+	if len(line) == 0 {
+		return e, false
+	}
+	walk(jsonfields.Members, line, func(key string, raw []byte) {
 		switch key {
 		case "key":
 			str(raw, &e.Key)

@@ -26,13 +26,14 @@ type Token struct {
 	JWT      string    // header.payload.signature, without the Bearer prefix
 	Expiry   time.Time // zero when the claims carry no exp or do not decode
 	IssuedAt time.Time // zero when the claims carry no iat or do not decode
+	account  string    // the account.bss claim, read with the others
 }
 
 // Parse checks value ("Bearer x.y.z" or "x.y.z") and reads when it was issued and expires, as
 // the SDK's decoder reads them. It does not verify the signature: IAM does that when the token
-// is used. Only exp and iat are read here, without reflection (jsonfields): this runs at every
-// shell start, and decoding every claim into the SDK's struct costs a tenth of a millisecond
-// that env does not need (Claims decodes them all).
+// is used. Only exp, iat and the account are read here, without reflection (jsonfields): this
+// runs at every shell start, and decoding every claim into the SDK's struct costs a tenth of a
+// millisecond that env does not need (Claims decodes them all).
 func Parse(value string) (Token, error) {
 	jwt := strings.TrimPrefix(value, BearerPrefix)
 	if !IsJWT(jwt) {
@@ -43,30 +44,27 @@ func Parse(value string) (Token, error) {
 	if err != nil {
 		return t, nil
 	}
-	// As encoding/json decodes them into types.UnixTime fields: absent is the zero time, null
-	// the epoch; and neither when either does not decode.
-	type claim struct {
-		seconds int64
-		set     bool
-	}
+	// One walk of the claims reads exp and iat as encoding/json decodes them into
+	// types.UnixTime fields (absent is the zero time, null the epoch; neither when either does
+	// not decode), and the account as it decodes {"account": {"bss": …}} (apart: a claim of
+	// another shape costs neither the other).
 	var exp, iat claim
-	var decodeErr error
+	var timeErr, accountErr error
 	err = jsonfields.Members(payload, func(key string, raw []byte) bool {
-		c := &exp
 		switch {
 		case strings.EqualFold(key, "exp"):
+			timeErr = exp.decode(raw, timeErr)
 		case strings.EqualFold(key, "iat"):
-			c = &iat
-		default:
-			return true
+			timeErr = iat.decode(raw, timeErr)
+		case strings.EqualFold(key, "account") && accountErr == nil && !jsonfields.Null(raw):
+			accountErr = account(raw, &t.account)
 		}
-		c.seconds, c.set = 0, true
-		if !jsonfields.Null(raw) {
-			c.seconds, decodeErr = jsonfields.Int64(raw)
-		}
-		return decodeErr == nil
+		return true
 	})
-	if err == nil && decodeErr == nil {
+	if err != nil || accountErr != nil {
+		t.account = ""
+	}
+	if err == nil && timeErr == nil {
 		if exp.set {
 			t.Expiry = time.Unix(exp.seconds, 0)
 		}
@@ -77,41 +75,47 @@ func Parse(value string) (Token, error) {
 	return t, nil
 }
 
-// Account is the account's ID (the account.bss claim), "" when there is none; decoded when
-// asked (--instance), apart from the other claims: one of another shape does not cost it.
-func (t Token) Account() string {
-	payload, err := core_config.DecodeAccessToken(t.JWT)
-	if err != nil {
-		return ""
-	}
-	// As encoding/json would decode {"account": {"bss": …}}, "" when anything does not.
-	var bss string
-	var decodeErr error
-	err = jsonfields.Members(payload, func(key string, account []byte) bool {
-		if !strings.EqualFold(key, "account") || jsonfields.Null(account) {
-			return true
-		}
-		if account[0] != '{' {
-			decodeErr = errors.New("account is not an object")
-			return false
-		}
-		var bssErr error
-		decodeErr = jsonfields.Members(account, func(key string, raw []byte) bool {
-			if strings.EqualFold(key, "bss") && !jsonfields.Null(raw) {
-				bss, bssErr = jsonfields.String(raw)
-			}
-			return bssErr == nil
-		})
-		if decodeErr == nil {
-			decodeErr = bssErr
-		}
-		return decodeErr == nil
-	})
-	if err != nil || decodeErr != nil {
-		return ""
-	}
-	return bss
+// claim is a time claim as read: its seconds, and whether it was there.
+type claim struct {
+	seconds int64
+	set     bool
 }
+
+// decode reads raw into c, unless an earlier claim failed (prev): then nothing counts.
+func (c *claim) decode(raw []byte, prev error) error {
+	if prev != nil {
+		return prev
+	}
+	c.seconds, c.set = 0, true
+	if jsonfields.Null(raw) {
+		return nil
+	}
+	var err error
+	c.seconds, err = jsonfields.Int64(raw)
+	return err
+}
+
+// account reads {"bss": …} into bss; an object without one leaves bss as it was, as
+// encoding/json leaves a field.
+func account(raw []byte, bss *string) error {
+	if raw[0] != '{' {
+		return errors.New("the account claim is not an object")
+	}
+	var err error
+	if walkErr := jsonfields.Nested(raw, func(key string, raw []byte) bool {
+		if strings.EqualFold(key, "bss") && !jsonfields.Null(raw) {
+			*bss, err = jsonfields.String(raw)
+		}
+		return err == nil
+	}); walkErr != nil {
+		return walkErr
+	}
+	return err
+}
+
+// Account is the account's ID (the account.bss claim), "" when there is none or it does not
+// decode (--instance keeps its instances per account).
+func (t Token) Account() string { return t.account }
 
 // Claims decodes every claim with the SDK's decoder (iam_id, email, account, sub_type…).
 func (t Token) Claims() core_config.IAMTokenInfo { return core_config.NewIAMTokenInfo(t.JWT) }
