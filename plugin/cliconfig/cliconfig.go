@@ -46,6 +46,7 @@ type Snapshot struct {
 	Path    string
 	data    []byte
 	session sessionFields
+	timeout httpTimeout
 
 	once sync.Once
 	full *core_config.BXConfigData
@@ -60,7 +61,14 @@ type sessionFields struct {
 	IAMRefreshToken string
 	Locale          string
 	IsPrivate       bool // what the SDK's IsPrivateEndpointEnabled answers
-	HTTPTimeout     int  // what the SDK's HTTPTimeout answers: every run's deadline needs it
+}
+
+// httpTimeout is the CLI's HTTP timeout as config.json holds it, which every run's deadline needs:
+// read with the session's fields, but apart, since a value the SDK cannot decode only costs a
+// refresh (the SDK's decode reports it then), not a valid token.
+type httpTimeout struct {
+	seconds int
+	ok      bool // decoded: absent, null or a number the SDK takes
 }
 
 // decodeSession decodes the session's fields of data as encoding/json decodes them into
@@ -68,11 +76,12 @@ type sessionFields struct {
 // field alone, the first mistyped field the error), without its reflection: a shell start pays
 // for nothing else of config.json (jsonfields). Only a document that is no object at all is
 // left to encoding/json, for its own words.
-func decodeSession(data []byte) (sessionFields, error) {
+func decodeSession(data []byte) (sessionFields, httpTimeout, error) {
 	var f sessionFields
+	timeout := httpTimeout{ok: true}
 	if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
 		err := json.Unmarshal(data, &f)
-		return f, err
+		return f, timeout, err
 	}
 	var err error
 	walkErr := jsonfields.Members(data, func(key string, raw []byte) bool {
@@ -93,11 +102,9 @@ func decodeSession(data []byte) (sessionFields, error) {
 		case strings.EqualFold(key, "IsPrivate"):
 			field = "IsPrivate"
 			f.IsPrivate, err = jsonfields.Bool(raw)
-		case strings.EqualFold(key, "HTTPTimeout"):
-			field = "HTTPTimeout"
-			var n int64
-			n, err = jsonfields.Int64(raw)
-			f.HTTPTimeout = int(n)
+		case strings.EqualFold(key, "HTTPTimeout") && timeout.ok:
+			n, timeoutErr := jsonfields.Int64(raw)
+			timeout = httpTimeout{seconds: int(n), ok: timeoutErr == nil}
 		}
 		var typ *json.UnmarshalTypeError
 		if errors.As(err, &typ) {
@@ -106,9 +113,9 @@ func decodeSession(data []byte) (sessionFields, error) {
 		return err == nil
 	})
 	if walkErr != nil {
-		return f, walkErr
+		return f, timeout, walkErr
 	}
-	return f, err
+	return f, timeout, err
 }
 
 // Load reads path and decodes the session's fields, reporting what does not parse instead of
@@ -140,7 +147,7 @@ func Load(path string, deadline time.Time) (*Snapshot, error) {
 			return nil, classify(path, err)
 		}
 		s := &Snapshot{Path: path, data: data}
-		s.session, err = parseSession(path, data)
+		s.session, s.timeout, err = parseSession(path, data)
 		if err == nil {
 			return s, nil
 		}
@@ -178,7 +185,12 @@ func (s *Snapshot) IsPrivateEndpointEnabled() bool { return s.session.IsPrivate 
 func (s *Snapshot) CurrentRegion() models.Region { return s.Repository().CurrentRegion() }
 
 // HTTPTimeout is the CLI's HTTP timeout in seconds, 0 when unset.
-func (s *Snapshot) HTTPTimeout() int { return s.session.HTTPTimeout }
+func (s *Snapshot) HTTPTimeout() int {
+	if s.timeout.ok {
+		return s.timeout.seconds
+	}
+	return s.Repository().HTTPTimeout() // what the SDK makes of it: 0, with Problem saying why
+}
 
 // IsLoggedInAsCRI says the session is a compute resource's (`ibmcloud login --vpc-cri`).
 func (s *Snapshot) IsLoggedInAsCRI() bool { return s.Repository().IsLoggedInAsCRI() }
@@ -275,15 +287,15 @@ func parse(path string, data []byte, v any) error {
 }
 
 // parseSession is parse for the session's fields (decodeSession).
-func parseSession(path string, data []byte) (sessionFields, error) {
+func parseSession(path string, data []byte) (sessionFields, httpTimeout, error) {
 	if len(data) == 0 {
-		return sessionFields{}, &Problem{Kind: Empty, Path: path}
+		return sessionFields{}, httpTimeout{}, &Problem{Kind: Empty, Path: path}
 	}
-	f, err := decodeSession(data)
+	f, timeout, err := decodeSession(data)
 	if err != nil {
-		return sessionFields{}, &Problem{Kind: Corrupt, Path: path, Detail: describeJSONError(err)}
+		return sessionFields{}, httpTimeout{}, &Problem{Kind: Corrupt, Path: path, Detail: describeJSONError(err)}
 	}
-	return f, nil
+	return f, timeout, nil
 }
 
 // describeJSONError keeps the position of a syntax error or the name of a mistyped field, but
@@ -321,7 +333,7 @@ func SaveTokens(ctx context.Context, path string, expected, next Tokens, now tim
 	if err != nil {
 		return classify(path, err)
 	}
-	cfg, err := parseSession(path, data)
+	cfg, _, err := parseSession(path, data)
 	if err != nil {
 		return err
 	}

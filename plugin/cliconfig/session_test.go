@@ -9,7 +9,7 @@ import (
 
 var sessions = []string{
 	"{\n  \"IAMToken\": \"Bearer a.b.c\",\n  \"IAMRefreshToken\": \"r\",\n  \"Locale\": \"ja_JP\",\n  \"IsPrivate\": true,\n  \"HTTPTimeout\": 60,\n  \"Region\": \"us-south\"\n}",
-	`{}`, `null`, ` [] `, `"x"`, `7`, ``, `{`, `{"IAMToken":1}`, `{"IsPrivate":"true"}`, `{"HTTPTimeout":1.5}`, `{"HTTPTimeout":99999999999999999999}`,
+	`{}`, `null`, ` [] `, `"x"`, `7`, ``, `{`, `{"IAMToken":1}`, `{"IsPrivate":"true"}`, `{"HTTPTimeout":1.5}`, `{"HTTPTimeout":99999999999999999999}`, `{"HTTPTimeout":"soon","IAMToken":"a"}`, `{"httptimeout":5,"HTTPTimeout":null}`,
 	`{"iamtoken":"a","IAMTOKEN":"b"}`, `{"IAMToken":null,"Locale":null}`, `{"IAMToken":"\u0041\"x"}`, `{"Locale":"de","IsPrivate":7,"IAMToken":{}}`,
 	`{"Other":{"IAMToken":"nested"},"X":[1,"IAMToken"]}`, `{"IAMToken":"a"} x`,
 }
@@ -20,7 +20,15 @@ func checkSession(t *testing.T, data []byte) {
 	t.Helper()
 	var want sessionFields
 	wantErr := json.Unmarshal(data, &want)
-	got, err := decodeSession(data)
+	got, timeout, err := decodeSession(data)
+	if wantErr == nil {
+		var sdk struct{ HTTPTimeout int }
+		timeoutErr := json.Unmarshal(data, &sdk)
+		require.Equal(t, timeoutErr == nil, timeout.ok, "%q", data)
+		if timeout.ok {
+			require.Equal(t, sdk.HTTPTimeout, timeout.seconds, "%q", data)
+		}
+	}
 	if wantErr != nil {
 		require.Error(t, err, "%q", data)
 		require.Equal(t, describeJSONError(wantErr), describeJSONError(err), "%q", data)

@@ -21,6 +21,10 @@ type Resolver struct {
 	Refresh bool         // --refresh: ask the Resource Controller even when the cache answers
 	Offline bool         // make no network call: what the CRN and the cache do not answer is NotLearned
 	Warn    func(string) // prints a warning on stderr (a stale entry used); nil: dropped
+	// Deadline ends the Resource Controller's calls (zero: the context's own). Its timer is made
+	// only when they are: the first timer of a process costs a shell start that the cache
+	// answers a tenth of its own work.
+	Deadline time.Time
 }
 
 // Query is what a command asks of an instance lookup.
@@ -121,6 +125,11 @@ func (r *Resolver) fetch(ctx context.Context, ref, key string, ask func(context.
 	}
 	if r.RC == nil {
 		return Instance{}, false, &Error{Kind: NoRCEndpoint}
+	}
+	if !r.Deadline.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, r.Deadline)
+		defer cancel()
 	}
 	inst, err := ask(ctx)
 	if err != nil {

@@ -138,15 +138,13 @@ func (rt *Runtime) env(name string) string {
 // Controller, which is worked out only then.
 func (rt *Runtime) Resolve(t token.Token, q kms.Query, warn func(string)) (kms.Resolution, error) {
 	deadline, bound := rt.deadline()
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
-	defer cancel()
-	r := &kms.Resolver{Refresh: q.Refresh, Offline: q.Offline, Warn: warn,
+	r := &kms.Resolver{Refresh: q.Refresh, Offline: q.Offline, Warn: warn, Deadline: deadline,
 		Dial: func() *kms.Client { return rt.client(t, bound) }}
 	if dir := rt.dir("instances"); dir != "" {
 		r.Cache = &kms.Cache{Dir: dir, Account: t.Account(), Files: disk.Private{}}
 	}
 	q.Choice.CLIPrivate = rt.CLIPrivate()
-	return r.Resolve(ctx, q.Ref, q.Choice)
+	return r.Resolve(context.Background(), q.Ref, q.Choice)
 }
 
 // List lists the Key Protect and HPCS instances t can see, by the run's deadline.
