@@ -15,7 +15,7 @@
 # translation; env-ja_JP, the same under LANG=ja_JP.UTF-8, which parses one locale's file; and
 # env-instance, env --instance on a warm instance cache. (The SDK's own start-up loads its en_US
 # bundle whatever the locale, so sdkfloor is the floor under all of them.) Each program is counted
-# three times and the median is taken: the Go runtime's start-up varies a little from run to run
+# five times and the median is taken: the Go runtime's start-up varies a little from run to run
 # (its GC and threads), by up to about 1.5%. Under callgrind the programs run with
 # GODEBUG=asyncpreemptoff=1: the runtime's preemption signals can crash callgrind, and they are
 # no work of the program's.
@@ -154,7 +154,7 @@ fi
 	env-ja_JP LANG=ja_JP.UTF-8 "$tmp/kp-token" env -- \
 	env-instance "$tmp/kp-token" env --instance bench-kp -- minimal "$tmp/minimal"
 
-# The verdict: instructions, counted by callgrind, the median of three counts of each.
+# The verdict: instructions, counted by callgrind, the median of five counts of each.
 if ! command -v valgrind >/dev/null 2>&1; then
 	echo "bench: valgrind is not installed (apt-get install valgrind): no instruction counts, no verdict" >&2
 	exit 1
@@ -162,14 +162,17 @@ fi
 count1() { # VAR=value... PROG ARG...: instructions of one run
 	env GODEBUG=asyncpreemptoff=1 "$@" 2>&1 >/dev/null | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
-count() { # the median of three counts
-	local a b c
-	a=$(count1 "$@") b=$(count1 "$@") c=$(count1 "$@")
-	if [[ -z $a || -z $b || -z $c ]]; then
-		echo "bench: callgrind gave no count for: $*" >&2
-		exit 1
-	fi
-	printf '%s\n' "$a" "$b" "$c" | sort -n | sed -n 2p
+count() { # the median of five counts
+	local n counts=()
+	for _ in 1 2 3 4 5; do
+		n=$(count1 "$@")
+		if [[ -z $n ]]; then
+			echo "bench: callgrind gave no count for: $*" >&2
+			exit 1
+		fi
+		counts+=("$n")
+	done
+	printf '%s\n' "${counts[@]}" | sort -n | sed -n 3p
 }
 vg=(valgrind --tool=callgrind --callgrind-out-file=/dev/null)
 floor_n=$(count "${vg[@]}" "$tmp/sdkfloor")
