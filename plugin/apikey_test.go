@@ -346,12 +346,12 @@ func TestAPIKeyWithShowAndHook(t *testing.T) {
 }
 
 // --timeout bounds the whole run (the hook's promise to a prompt): a key that takes most of
-// it to arrive leaves IAM only the rest, not a bound of its own. The key comes 2.5 s after the
-// process started: with one 3 s bound the run ends within slowStart of its 3 s (both counted
-// from the exec); with a bound of its own, IAM would hold it until 5.5 s at the earliest.
+// it to arrive leaves IAM only the rest, not a bound of its own. The key comes 3.5 s after the
+// process started: with one 4 s bound the run ends within slowStart of its 4 s (both counted
+// from the exec); with a bound of its own, IAM would hold it until 7.5 s at the earliest.
 func TestTimeoutBoundsKeyReadAndIAMTogether(t *testing.T) {
 	t.Parallel()
-	const limit, keyAfter = 3 * time.Second, 2500 * time.Millisecond
+	const limit, keyAfter = 4 * time.Second, 3500 * time.Millisecond
 	h := keyHome(t)
 	h.iam.SetHandler(iamtest.Hang)
 	cmd := h.command(binary, "print", "--apikey", "@-", "--timeout", limit.String())
@@ -365,9 +365,9 @@ func TestTimeoutBoundsKeyReadAndIAMTogether(t *testing.T) {
 	})
 	assert.Equal(t, 1, r.code)
 	assert.Empty(t, r.stdout)
-	assert.Contains(t, r.stderr, "did not answer within 3s, the limit --timeout set")
+	assert.Contains(t, r.stderr, "did not answer within 4s, the limit --timeout set")
 	assert.Equal(t, 1, h.iam.Calls(), "the key came in time for IAM to be asked")
 	t.Logf("took %v, %v from the exec", r.took.Round(time.Millisecond), r.ran.Round(time.Millisecond))
 	assert.GreaterOrEqual(t, r.took, limit, "it waited out its limit, as its message says")
-	assert.Less(t, r.ran, limit+slowStart, "one 3 s bound, not 2.5 s of key and 3 s of IAM")
+	assert.Less(t, r.ran, limit+slowStart, "one 4 s bound, not 3.5 s of key and 4 s of IAM")
 }

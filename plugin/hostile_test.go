@@ -189,29 +189,29 @@ func TestAnotherUsersPlantsAreNotUsed(t *testing.T) {
 // --timeout bounds the whole run: the waits for the CLI's lock on config.json (read before the
 // refresh lock and again after it) and for another kp-token's refresh lock share one deadline
 // with IAM, and the message says what took the time (IAM, never called here, is not blamed).
-// Each run ends once its 3 s are out, within a second for its process's own start and exit
-// (counted from the exec): a wait with a bound of its own after the first lock's 2.5 s would
-// end it 4.5 s (the 2 s a read without a deadline gives the CLI) or 5.5 s after the start.
+// Each run waits out its 4 s and ends within slowStart of them (counted from the exec). A
+// refresh-lock wait with a bound of its own after the CLI's 3.5 s would end 7.5 s after the
+// start at the earliest; a read after the refresh lock that waited the 2 s of a read without a
+// deadline, instead of what is left, would end before the 4 s.
 func TestTimeoutBoundsLockWaitsToo(t *testing.T) {
 	t.Parallel()
-	const limit, allowance, first = 3 * time.Second, time.Second, 2500 * time.Millisecond
+	const limit = 4 * time.Second
 	_, err := os.Stat("/proc/self/fd")
 	proc := err == nil
 	for _, tc := range []struct {
-		name      string
-		cli       string // "first": the CLI holds config.json's lock for the first 2.5 s; "then": from when the run waits on the refresh lock
-		refresh   string // "first": another kp-token holds the refresh lock for the first 2.5 s; "then": throughout
-		want      string
-		needsProc bool
+		name string
+		cli  time.Duration // the CLI holds config.json's lock for this long from the start; 0: not at first
+		then bool          // once the run waits on the refresh lock, it is let go and the CLI holds config.json's lock throughout
+		want string
 	}{
-		{"the refresh lock is held throughout", "", "then", "Another process refreshing the token held the lock on '%s' for longer than 3s. Try again.", false},
-		{"the CLI's lock for 2.5 s, then the refresh lock", "first", "then", "Another process refreshing the token held the lock on '%s' for longer than 3s. Try again.", false},
-		{"the refresh lock for 2.5 s, then the CLI's lock", "then", "first", "The IBM Cloud CLI is writing its configuration at '%s', and it did not finish in time. Try again.", true},
+		{"the refresh lock is held throughout", 0, false, "Another process refreshing the token held the lock on '%s' for longer than 4s. Try again."},
+		{"the CLI's lock for 3.5 s, then the refresh lock", 3500 * time.Millisecond, false, "Another process refreshing the token held the lock on '%s' for longer than 4s. Try again."},
+		{"the refresh lock, then the CLI's lock", 0, true, "The IBM Cloud CLI is writing its configuration at '%s', and it did not finish in time. Try again."},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			if tc.needsProc && !proc {
-				t.Skip("the CLI's lock is taken once /proc shows the run waiting on the refresh lock")
+			if tc.then && !proc {
+				t.Skip("the locks change hands once /proc shows the run waiting on the refresh lock")
 			}
 			s := newSession(t, "Bearer "+iamtest.Valid(-time.Minute), "secret-refresh-token")
 			// The CLI, stuck while it writes config.json, and another kp-token refreshing.
@@ -223,33 +223,29 @@ func TestTimeoutBoundsLockWaitsToo(t *testing.T) {
 				return f
 			}
 			lockFile := s.config + ".kp-token.lock"
-			var cli, other *os.File
-			if tc.cli == "first" {
+			var cli *os.File
+			if tc.cli > 0 {
 				cli = hold(s.config)
 			}
-			if tc.refresh != "" {
-				other = hold(lockFile)
-			}
+			other := hold(lockFile)
 			cmd := s.command(binary, "env", "--timeout", limit.String())
 			r := s.finishStarted(cmd, "", func() {
-				if cli != nil {
-					time.AfterFunc(first, func() { _ = cli.Close() })
+				if tc.cli > 0 {
+					time.AfterFunc(tc.cli, func() { _ = cli.Close() })
 				}
-				if tc.refresh == "first" {
-					time.AfterFunc(first, func() { _ = other.Close() })
-				}
-				if tc.cli == "then" {
-					// Once the run has read config.json and waits on the refresh lock.
+				if tc.then {
+					// The run has read config.json and waits on the refresh lock.
 					require.Eventually(t, func() bool { return slices.Contains(openLocks(cmd.Process.Pid), lockFile) },
-						first, time.Millisecond, "the run waits on the refresh lock")
+						20*time.Second, time.Millisecond, "the run waits on the refresh lock")
 					hold(s.config)
+					_ = other.Close()
 				}
 			})
 			assert.Equal(t, 1, r.code)
 			assert.Empty(t, r.stdout)
 			t.Logf("took %v, %v from the exec", r.took.Round(time.Millisecond), r.ran.Round(time.Millisecond))
 			assert.GreaterOrEqual(t, r.took, limit, "it waited out its limit, as its message says")
-			assert.Less(t, r.ran, limit+allowance, "and no longer: one deadline for every wait")
+			assert.Less(t, r.ran, limit+slowStart, "and no longer: one deadline for every wait")
 			assert.Equal(t, "FAILED\n"+fmt.Sprintf(tc.want, s.config)+"\n", r.stderr)
 			assert.Equal(t, 0, s.iam.Calls())
 		})
