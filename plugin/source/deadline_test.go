@@ -44,25 +44,28 @@ func TestTheRunsDeadline(t *testing.T) {
 }
 
 // A key typed at @- is a person, not the network: the CLI's limit counts from when the key was
-// read, --timeout from Open. The key comes a second after Open began, far more than the
-// microseconds between the test's clock reading and Open's.
+// read, --timeout from Open. The key comes a second after Open began reading it (firstRead), so
+// after Open began, however late.
 func TestTheDeadlineCountsFromTheKeyUnlessTimeoutIsGiven(t *testing.T) {
 	t.Parallel()
 	for _, timeout := range []time.Duration{0, time.Hour} {
 		t.Run(timeout.String(), func(t *testing.T) {
 			t.Parallel()
 			r, w := io.Pipe()
+			reading := make(chan struct{})
 			beforeWrite := make(chan time.Time, 1)
 			go func() {
+				<-reading
 				time.Sleep(time.Second)
 				beforeWrite <- time.Now()
 				_, _ = io.WriteString(w, "Key0123456789")
 				_ = w.Close()
 			}()
+			stdin := &firstRead{r: r, first: reading}
 			cfg := fakeConfig("", "", "https://iam.cloud.ibm.com")
 			cfg.HTTPTimeoutReturns(60)
 			start := time.Now()
-			src, err := source.Open(source.Env{Config: source.Loaded(cfg), Getenv: vars()}, source.Request{APIKey: "@-", Stdin: r, Timeout: timeout})
+			src, err := source.Open(source.Env{Config: source.Loaded(cfg), Getenv: vars()}, source.Request{APIKey: "@-", Stdin: stdin, Timeout: timeout})
 			require.NoError(t, err)
 			read := time.Now()
 			written := <-beforeWrite
