@@ -31,6 +31,10 @@ type Runtime interface {
 	// CheckKeyFile reads the key file at path as a run would (hook checks the file it writes
 	// into a profile), and returns its absolute path.
 	CheckKeyFile(path string, warn func(string)) (string, error)
+	// Fresh is a new runtime over the same config.json, read again when first needed: a
+	// command that outlives many tokens (exec --serve) opens each token source on one, so that
+	// a login in another terminal is picked up. Nothing is shared with the runtime it came from.
+	Fresh() Runtime
 }
 
 // Deps are what commands need from the outside world.

@@ -29,6 +29,8 @@ type fakeRuntime struct {
 	config   string
 	stampDir string
 	stampErr error
+
+	fresh func() commands.Runtime // nil: Fresh is the runtime itself
 }
 
 func (r *fakeRuntime) Open(req token.Request) (token.Source, error) {
@@ -58,6 +60,13 @@ func (r *fakeRuntime) ConfigPath() string { return r.config }
 func (r *fakeRuntime) StampDir() (string, error) { return r.stampDir, r.stampErr }
 
 func (r *fakeRuntime) CheckKeyFile(path string, _ func(string)) (string, error) { return path, nil }
+
+func (r *fakeRuntime) Fresh() commands.Runtime {
+	if r.fresh == nil {
+		return r
+	}
+	return r.fresh()
+}
 
 // fakeSource hands out tok (or err) and records the options it was asked with.
 type fakeSource struct {

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kp-token/kp-token/commands"
 	"github.com/kp-token/kp-token/i18n"
 	"github.com/kp-token/kp-token/plugin/cliconfig"
 	"github.com/kp-token/kp-token/plugin/disk"
@@ -164,4 +165,21 @@ func (rt *Runtime) StampDir() (string, error) { return disk.PrivateDir() }
 // CheckKeyFile reads the key file at path as a run would, and returns its absolute path.
 func (rt *Runtime) CheckKeyFile(path string, warn func(string)) (string, error) {
 	return source.CheckKeyFile(path, warn)
+}
+
+// Fresh is a new run over the same config.json, read from disk again when first needed (also
+// when this run's config came from the CLI's context), with the same environment: exec --serve
+// opens a source on one for each token it hands out, so that a login in another terminal is
+// picked up. The locale stays the one this run chose.
+func (rt *Runtime) Fresh() commands.Runtime {
+	path := rt.path
+	f := New(path, rt.name, func(deadline time.Time) (source.Config, error) {
+		snap, err := cliconfig.Load(path, deadline)
+		if err != nil {
+			return nil, err
+		}
+		return snap, nil
+	})
+	f.getenv = rt.getenv
+	return f
 }
