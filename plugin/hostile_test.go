@@ -2,13 +2,13 @@
 
 package main
 
-// Hostile files, wrong clocks and shared machines: what another user, a broken disk or a wrong
-// clock can put in kp-token's way must not hang it, leak through it or be planted on the user.
+// Hostile files and shared machines: what another user or a broken disk can put in kp-token's
+// way must not hang it, leak through it or be planted on the user. What needs no process (a
+// failure note from a clock that was ahead) is commands/hostile_test.go's.
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -23,9 +23,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kp-token/kp-token/plugin/iamtest"
-	"github.com/kp-token/kp-token/plugin/source"
 )
 
+// Needs a process: "at once" and "not read" are measured on the process (its time from the exec,
+// its peak memory), and a run that did read the FIFO would block until the process is killed.
 // A config.json that is a FIFO, a link to /dev/zero or a 2 GB sparse file is refused at once,
 // never read; commands that need no config (help, --unset, version, hook) do not touch it. The
 // refusal's message says why; the run's memory shows that the big file was not read; and none
@@ -86,6 +87,8 @@ func maxRSS(ru *syscall.Rusage) int64 {
 	return int64(ru.Maxrss) << 10
 }
 
+// Needs a process: main itself finds config.json (cliconfig.Path) from the process's HOME and
+// working directory; in-process sessions hand the runtime their path.
 // Without HOME (or IBMCLOUD_HOME) the SDK's rule names a config.json relative to the working
 // directory, where another user may have put one: kp-token reads none there and writes nothing.
 func TestNoHomeReadsAndWritesNothingInTheWorkingDirectory(t *testing.T) {
@@ -113,22 +116,7 @@ func TestNoHomeReadsAndWritesNothingInTheWorkingDirectory(t *testing.T) {
 	assert.NoDirExists(t, filepath.Join(cwd, ".bluemix", "plugins"), "no cache in the working directory")
 }
 
-// A failure note stamped by a clock that was a day ahead is not replayed once the clock is
-// right: the run calls IAM itself.
-func TestAFailureNoteFromTheFutureIsNotReplayed(t *testing.T) {
-	t.Parallel()
-	s := newSession(t, "Bearer "+iamtest.Valid(-time.Minute), "secret-refresh-token")
-	note, err := json.Marshal(map[string]any{
-		"at": time.Now().Add(24 * time.Hour).UnixNano(), "subject": source.Subject("secret-refresh-token", s.iam.URL),
-		"kind": 3, "endpoint": s.iam.URL, "status": 503, "code": "BXNIM0503E", "message": "down",
-	})
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(s.config+".kp-token.lock", note, 0o600))
-	r := s.run("env")
-	assert.Equal(t, 0, r.code, r.stderr)
-	assert.Equal(t, 1, s.iam.Calls())
-}
-
+// Needs a process: the runs are another user's (nobody), which only a process of its own can be.
 // Another user on the machine, with XDG_RUNTIME_DIR on a shared directory and the victim's
 // config directory read-only: a lock planted as a link to the victim's file, and a note
 // planted in it, change nothing; a cache directory another user made is not used.
@@ -186,6 +174,8 @@ func TestAnotherUsersPlantsAreNotUsed(t *testing.T) {
 	assert.Equal(t, s.iam.LastIssued()+"\n", r.stdout)
 }
 
+// Needs a process: a bound we promise, measured on the process from its exec to its exit, and
+// the run's wait on the refresh lock seen in the process's open files (/proc/PID/fd).
 // --timeout bounds the whole run: the waits for the CLI's lock on config.json (read before the
 // refresh lock and again after it) and for another kp-token's refresh lock share one deadline
 // with IAM, and the message says what took the time (IAM, never called here, is not blamed).
