@@ -2,6 +2,12 @@
 
 package main
 
+// Faults that need processes: runs as another user, processes killed mid-refresh, shells
+// starting at once behind a failing refresh, and runs paced as processes while the CLI saves
+// its config. The faults one process shows (a logout during the refresh, a symlinked config,
+// root on a user's config, a lock that cannot be beside the config, a config rewritten or held
+// locked meanwhile) are commands/faults_test.go's, in-process.
+
 import (
 	"bytes"
 	"encoding/json"
@@ -17,7 +23,6 @@ import (
 
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/configuration/core_config"
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/models"
-	"github.com/gofrs/flock"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -54,6 +59,9 @@ func (h *home) runAs(cred *syscall.Credential, args ...string) result {
 	return h.finish(cmd, "")
 }
 
+// Needs a process: the run is another user's (nobody), since root writes into a read-only
+// directory; and the refresh lock it cannot make beside the config falls back to the private
+// directory, found from the process's own environment.
 func TestReadOnlyConfigDirStillPrintsTheFreshToken(t *testing.T) {
 	t.Parallel()
 	s := newSession(t, "Bearer "+iamtest.Valid(time.Minute), "secret-refresh-token")
@@ -75,6 +83,7 @@ func TestReadOnlyConfigDirStillPrintsTheFreshToken(t *testing.T) {
 	assert.Equal(t, before, after)
 }
 
+// Needs a process: the run is another user's (nobody), who cannot read root's config.json.
 func TestConfigOfAnotherUserIsReported(t *testing.T) {
 	t.Parallel()
 	s := newSession(t, "Bearer "+iamtest.Valid(time.Hour), "secret-refresh-token")
@@ -90,6 +99,7 @@ func TestConfigOfAnotherUserIsReported(t *testing.T) {
 	assert.Contains(t, r.stderr, "permission denied")
 }
 
+// Needs a process: it is killed (SIGKILL), which ends a process, not a goroutine.
 // A process killed while IAM is answering, or while it writes config.json, leaves the old
 // config or the new one, never a broken one, and the next run works.
 func TestKilledMidRefreshOrMidWrite(t *testing.T) {
@@ -164,71 +174,8 @@ func TestKilledMidRefreshOrMidWrite(t *testing.T) {
 	})
 }
 
-func TestALogoutDuringTheRefreshWins(t *testing.T) {
-	t.Parallel()
-	s := newSession(t, "Bearer "+iamtest.Valid(time.Minute), "secret-refresh-token")
-	s.iam.SetHandler(func(w http.ResponseWriter, r *http.Request) {
-		cfg := s.readConfig()
-		cfg["IAMToken"], cfg["IAMRefreshToken"] = "", "" // `ibmcloud logout` in another terminal
-		_, err := iamtest.WriteConfig(s.home, cfg)
-		require.NoError(t, err)
-		s.iam.Refresh(w, r)
-	})
-	r := s.run("env")
-	require.Equal(t, 0, r.code, r.stderr)
-	assert.Equal(t, "export ACCESS_TOKEN='Bearer "+s.iam.LastIssued()+"'\n", r.stdout)
-	assert.Contains(t, r.stderr, "was not saved: '"+s.config+"' changed meanwhile")
-	cfg := s.readConfig()
-	assert.Equal(t, "", cfg["IAMToken"], "the logout is kept")
-	assert.Equal(t, "", cfg["IAMRefreshToken"])
-}
-
-func TestASymlinkedConfigIsUpdatedAtItsTarget(t *testing.T) {
-	t.Parallel()
-	s := newSession(t, "Bearer "+iamtest.Valid(time.Minute), "secret-refresh-token")
-	target := filepath.Join(s.home, "dotfiles", "ibmcloud-config.json")
-	require.NoError(t, os.MkdirAll(filepath.Dir(target), 0o700))
-	require.NoError(t, os.Rename(s.config, target))
-	require.NoError(t, os.Symlink(target, s.config))
-
-	r := s.run("env")
-	require.Equal(t, 0, r.code, r.stderr)
-	info, err := os.Lstat(s.config)
-	require.NoError(t, err)
-	assert.Equal(t, os.ModeSymlink, info.Mode()&os.ModeSymlink, "still a symlink")
-	assert.Equal(t, "Bearer "+s.iam.LastIssued(), s.readConfig()["IAMToken"], "read through the link")
-}
-
-func TestRootKeepsTheOwnerOfAUsersConfig(t *testing.T) {
-	t.Parallel()
-	if os.Geteuid() != 0 {
-		t.Skip("only root can run on another user's config")
-	}
-	s := newSession(t, "Bearer "+iamtest.Valid(time.Minute), "secret-refresh-token")
-	require.NoError(t, os.Chown(s.config, nobody, nobody))
-	r := s.run("env") // as root, like `sudo -E kp-token env`
-	require.Equal(t, 0, r.code, r.stderr)
-	info, err := os.Stat(s.config)
-	require.NoError(t, err)
-	st := info.Sys().(*syscall.Stat_t)
-	assert.Equal(t, []uint32{nobody, nobody}, []uint32{st.Uid, st.Gid}, "still the user's file")
-	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm())
-}
-
-func TestSingleFlightWithoutALockFileBesideTheConfig(t *testing.T) {
-	t.Parallel()
-	s := newSession(t, "Bearer "+iamtest.Valid(time.Minute), "secret-refresh-token")
-	require.NoError(t, os.Symlink("/nonexistent-dir/lock", s.config+".kp-token.lock"))
-	s.iam.SetHandler(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(200 * time.Millisecond)
-		s.iam.Refresh(w, r)
-	})
-	for i, r := range concurrently(s, 10, "env") {
-		assert.Equal(t, 0, r.code, "process %d: %s", i, r.stderr)
-	}
-	assert.Equal(t, 1, s.iam.Calls(), "the lock moved to the temporary directory")
-}
-
+// Needs processes: twenty at once, queued behind one holder's failing refresh, each with its
+// own start: they report the holder's failure rather than each calling IAM again.
 func TestShellsQueuedBehindAFailedRefreshDoNotCallIAMAgain(t *testing.T) {
 	t.Parallel()
 	s := newSession(t, "Bearer "+iamtest.Valid(-time.Minute), "secret-refresh-token",
@@ -254,82 +201,10 @@ func TestShellsQueuedBehindAFailedRefreshDoNotCallIAMAgain(t *testing.T) {
 	assert.Equal(t, 0, r.code, r.stderr)
 }
 
-// Another program rewrites config.json (atomically) between a good and a broken version while
-// env runs: env reads it once, so each run sees one version whole, and the SDK never gets a
-// chance to replace a broken one with an empty config.
-func TestConfigChangingUnderneathIsNeverOverwritten(t *testing.T) {
-	t.Parallel()
-	s := newSession(t, "Bearer "+iamtest.Valid(time.Hour), "secret-refresh-token")
-	good, err := os.ReadFile(s.config)
-	require.NoError(t, err)
-	broken := good[:len(good)/2]
-	stop := make(chan struct{})
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for i := 0; ; i++ {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			content := good
-			if i%2 == 1 {
-				content = broken
-			}
-			tmp := s.config + ".writer"
-			if os.WriteFile(tmp, content, 0o600) == nil {
-				_ = os.Rename(tmp, s.config)
-			}
-			time.Sleep(time.Millisecond)
-		}
-	}()
-	runs := 150
-	if testing.Short() {
-		runs = 40
-	}
-	var ok, refused int
-	for i := 0; i < runs; i++ {
-		r := s.run("env")
-		switch {
-		case r.code == 0:
-			ok++
-		case strings.Contains(r.stderr, "cannot be parsed"):
-			refused++
-		default:
-			t.Errorf("run %d: %s", i, r.stderr)
-		}
-	}
-	close(stop)
-	<-done
-	after, err := os.ReadFile(s.config)
-	require.NoError(t, err)
-	assert.True(t, bytes.Equal(after, good) || bytes.Equal(after, broken), "only the writer's versions were ever written")
-	t.Logf("%d runs: %d printed the token, %d reported the broken version", runs, ok, refused)
-}
-
-// The CLI holding config.json's lock longer than a run may wait (a save stuck halfway): the
-// run says the CLI is writing its configuration and to try again, prints nothing on stdout and
-// exits 1, by --timeout or, without one, by the bound of a run without a deadline. It never
-// reads the half-written file, nor tells the user to log in.
-func TestTheCLIHoldingItsConfigLockTooLong(t *testing.T) {
-	t.Parallel()
-	s := newSession(t, "Bearer "+iamtest.Valid(time.Hour), "secret-refresh-token")
-	full, err := os.ReadFile(s.config)
-	require.NoError(t, err)
-	sdk := flock.New(s.config) // what the SDK's DiskPersistor.lockedWrite takes
-	require.NoError(t, sdk.Lock())
-	t.Cleanup(func() { _ = sdk.Unlock() })
-	require.NoError(t, os.WriteFile(s.config, full[:len(full)/2], 0o600))
-
-	for _, args := range [][]string{{"env", "--timeout", "100ms"}, {"env"}} {
-		r := s.run(args...)
-		assert.Equal(t, 1, r.code, "%v", args)
-		assert.Empty(t, r.stdout, "%v", args)
-		assert.Equal(t, "FAILED\nThe IBM Cloud CLI is writing its configuration at '"+s.config+"', and it did not finish in time. Try again.\n", r.stderr, "%v", args)
-	}
-}
-
+// Needs processes: the runs must leave the CLI's writer its turns as separate processes do. The
+// SDK's writer tries for its lock every 100 ms; runs following each other in one process hold
+// the read lock almost throughout, and in-process it saved once in 100 runs, where beside
+// processes (each with its start-up and exit) it saves hundreds of times.
 // The ibmcloud CLI saves config.json with the SDK's own code (truncate and rewrite under a
 // flock) in a tight loop while shells start: every run gets the session, none sees a
 // half-written file and tells the user to log in again. A run waits for the writer's lock
