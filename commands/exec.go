@@ -21,7 +21,9 @@ type ExecOptions struct {
 	NoBearer bool
 	TokenFlags
 	InstanceFlags
-	Command []string
+	Serve    bool     // answer IAM's API-key grant for the command while it runs
+	Services []string // with Serve: the SDK service names whose variables to set
+	Command  []string
 }
 
 // NewCmdExec builds `exec`: run one command with the token in its environment, leaving the
@@ -32,7 +34,9 @@ func NewCmdExec(d *Deps) *cobra.Command {
 		Use:   "exec",
 		Short: i18n.N("Run a command with the IAM access token in its environment."),
 		Example: "  ibmcloud kp-token exec -- ./list-keys.sh\n" +
-			"  ibmcloud kp-token exec --name KP_TOKEN --no-bearer -- terraform apply",
+			"  ibmcloud kp-token exec --name KP_TOKEN --no-bearer -- terraform apply\n" +
+			"  ibmcloud kp-token exec --serve --instance my-kp -- python rotate_keys.py   # the SDK renews its own token\n" +
+			"  ibmcloud kp-token exec --serve -- $SHELL",
 		Annotations: map[string]string{"args": "-- COMMAND [ARG...]"},
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
@@ -52,6 +56,9 @@ func NewCmdExec(d *Deps) *cobra.Command {
 	registerNoBearer(fs, &o.NoBearer)
 	o.TokenFlags.register(fs)
 	o.InstanceFlags.register(fs)
+	fs.BoolVar(&o.Serve, "serve", false, i18n.N("Answer IAM's API-key grant on a loopback address for as long as the command runs, so that IBM's SDKs in it renew their token from the session (IBM_KEY_PROTECT_API_AUTH_TYPE=iam, _APIKEY and _AUTH_URL)."))
+	fs.StringArrayVar(&o.Services, "service", nil, i18n.N("With --serve, a service name whose SDK variables to set; repeat it for more. The default is ibm_key_protect_api."))
+	setValueName(fs, "service", "NAME")
 	return cmd
 }
 
@@ -63,6 +70,9 @@ func runExec(d *Deps, o *ExecOptions) error {
 		return err
 	}
 	if err := o.InstanceFlags.check(); err != nil {
+		return err
+	}
+	if err := o.checkServe(); err != nil {
 		return err
 	}
 	// Find the command before asking for a token: a typo should not cost a refresh.
@@ -77,6 +87,9 @@ func runExec(d *Deps, o *ExecOptions) error {
 	env := withVar(os.Environ(), o.Name, t.Value(!o.NoBearer))
 	if inst != nil {
 		env = withVar(withVar(env, kms.EnvInstanceID, inst.Instance.GUID), kms.EnvURL, inst.URL)
+	}
+	if o.Serve {
+		return runServe(d, o, path, env, t, inst)
 	}
 	if err := execProcess(path, o.Command, env); err != nil {
 		return notRunnable(o.Command[0], err)

@@ -269,3 +269,10 @@ func subject(c Claims) string {
 	}
 	return strings.TrimPrefix(c.IAMID, "iam-")
 }
+
+// IssuedTokens is a copy of the access tokens handed out so far, in order.
+func (s *Server) IssuedTokens() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.Issued...)
+}
