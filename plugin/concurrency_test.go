@@ -16,6 +16,8 @@ import (
 	"github.com/kp-token/kp-token/plugin/iamtest"
 )
 
+// Needs processes: many at once, as many shells starting together run them; make stress adds
+// rounds and processes.
 // Twenty tmux panes opening at once, an hour after login: every shell holds the same expiring
 // token. One of them refreshes; the others wait for it and use its token. `make stress` runs
 // it bigger (KP_STRESS_PROCS processes, KP_STRESS_ROUNDS rounds) and prints the figures.
