@@ -4,8 +4,9 @@
 //	go build -o minimal ./bin/floor                  # the least a Go program can do to print
 //	                                                 # the session's token: read config.json,
 //	                                                 # print one line
-//	go build -tags sdkfloor -o sdkfloor ./bin/floor  # the same, plus the package initialisation
-//	                                                 # of the IBM Cloud CLI SDK (see sdk.go)
+//	go build -tags sdkfloor -o sdkfloor ./bin/floor  # the same, as a plug-in of the IBM Cloud
+//	                                                 # CLI SDK: what plugin.Start links, and its
+//	                                                 # initialisation (see sdk.go)
 //
 // sdkfloor is the floor under kp-token env, the least any plug-in can cost, so the budget is
 // judged on kp-token env / sdkfloor; sdkfloor / minimal is the SDK's share, which kp-token

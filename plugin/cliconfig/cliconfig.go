@@ -36,12 +36,12 @@ import (
 // CLI writes.
 func Path() string { return config_helpers.ConfigFilePath() }
 
-// Snapshot is config.json as read once and checked. It answers the session's tokens and locale
-// itself, from the few fields every run needs; everything else (the IAM endpoint the CLI
-// targets, the timeout, the region, the trace) is answered by the SDK's own config code
-// (core_config) over the same bytes, decoded into the SDK's struct only when first asked: that
-// decode costs a fifth of a millisecond that a shell start with a valid token does not need.
-// It never writes.
+// Snapshot is config.json as read once and checked. It answers the session's tokens, locale,
+// private-endpoint setting and HTTP timeout itself, from the few fields every run needs
+// (decodeSession); everything else (the IAM endpoint the CLI targets, the region, the trace, a
+// compute resource's profile) is answered by the SDK's own config code (core_config) over the
+// same bytes, decoded into the SDK's struct only when first asked: that decode costs a fifth of
+// a millisecond that a shell start with a valid token does not need. It never writes.
 type Snapshot struct {
 	Path    string
 	data    []byte

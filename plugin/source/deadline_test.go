@@ -1,12 +1,15 @@
 package source_test
 
 import (
+	"errors"
 	"io"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/plugin/pluginfakes"
 
 	"github.com/kp-token/kp-token/plugin/iamtest"
 	"github.com/kp-token/kp-token/plugin/source"
@@ -79,6 +82,45 @@ func TestTheDeadlineCountsFromTheKeyUnlessTimeoutIsGiven(t *testing.T) {
 			assert.Equal(t, 60*time.Second, bound)
 			assert.False(t, deadline.Before(written.Add(bound)), "the CLI's limit counts from the key")
 			assert.False(t, deadline.After(read.Add(bound)))
+		})
+	}
+}
+
+// problemConfig is a config the SDK cannot decode in full (Problem), whose HTTP timeout reads.
+type problemConfig struct{ *pluginfakes.FakePluginContext }
+
+func (problemConfig) Problem() error { return errors.New("the field Region holds a JSON number") }
+
+// An API key's run lends nothing from a config the SDK cannot decode, but the CLI's HTTP timeout
+// where it reads: the run's deadline and IAM's bound, named in the message, are one limit. A
+// timeout of more than a day is no limit to wait out (and would overflow): 30 s.
+func TestTheLimitIsOneForTheDeadlineAndIAM(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name        string
+		httpTimeout int
+		want        time.Duration
+	}{
+		{"the CLI's timeout", 1, time.Second},
+		{"more than a day", 10000000000, source.DefaultTimeout},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newIAM(t)
+			srv.SetHandler(iamtest.Hang)
+			cfg := fakeConfig("", "", srv.URL)
+			cfg.HTTPTimeoutReturns(tc.httpTimeout)
+			src, err := source.Open(source.Env{Config: source.Loaded(problemConfig{cfg}), Getenv: vars("IAM_ENDPOINT", srv.URL)},
+				source.Request{APIKey: "Key0123456789", NoCache: true})
+			require.NoError(t, err)
+			_, bound := src.Deadline()
+			assert.Equal(t, tc.want, bound)
+			if tc.want > 2*time.Second {
+				return // the message's bound is the same field; waiting 30 s proves no more
+			}
+			_, err = src.Token(source.Options{})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "did not answer within "+tc.want.String())
 		})
 	}
 }

@@ -6,6 +6,7 @@ package source
 
 import (
 	"context"
+	"errors"
 	"os"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/models"
 
+	"github.com/kp-token/kp-token/plugin/cliconfig"
 	"github.com/kp-token/kp-token/plugin/iam"
 	"github.com/kp-token/kp-token/plugin/token"
 )
@@ -132,10 +134,34 @@ func limit(timeout time.Duration, httpTimeout int) time.Duration {
 	switch {
 	case timeout > 0:
 		return timeout
-	case httpTimeout > 0:
+	case httpTimeout > 0 && httpTimeout <= maxHTTPTimeout:
 		return time.Duration(httpTimeout) * time.Second
 	}
 	return DefaultTimeout
+}
+
+// maxHTTPTimeout is the largest CLI HTTP timeout honoured, in seconds: a day. More is no limit a
+// run is meant to wait out (and would overflow a time.Duration); it counts as unset.
+const maxHTTPTimeout = 24 * 60 * 60
+
+// cliLimit is the run's limit: --timeout, else the CLI's HTTP timeout as config.json holds it
+// (when the SDK reads that field, even if another one of the file it cannot), else
+// DefaultTimeout. The IAM client's bound and the run's deadline are both this one.
+func (r *run) cliLimit() time.Duration {
+	httpTimeout := 0
+	if cfg, err := r.config(); err == nil && cfg != nil {
+		httpTimeout = cfg.HTTPTimeout()
+	}
+	return limit(r.timeout, httpTimeout)
+}
+
+// Busy says the CLI's configuration exists but could not be read in time, because the CLI was
+// writing it. Even a run that needs no configuration (an API key) stops there: going on as if
+// there were none would send the key to IBM Cloud's public endpoints when the CLI uses private
+// ones.
+func Busy(err error) bool {
+	var p *cliconfig.Problem
+	return errors.As(err, &p) && p.Kind == cliconfig.Busy
 }
 
 // Endpoint is where tokens are got: $IAM_ENDPOINT as the SDK honours it, else the endpoint the
@@ -187,10 +213,14 @@ type run struct {
 func (r *run) settle() error {
 	r.once.Do(func() {
 		cfg, err := r.config()
-		if err != nil {
-			cfg = nil // an API key needs no config: one that cannot be read lends nothing
+		if Busy(err) {
+			r.err = err
+			return
 		}
-		httpTimeout := 0
+		if err != nil {
+			cfg = nil // an API key needs no config: one that is missing or broken lends nothing
+		}
+		r.limit = r.cliLimit()
 		if p, ok := cfg.(interface{ Problem() error }); ok && p.Problem() != nil {
 			if !r.keyOnly {
 				r.err = p.Problem()
@@ -199,10 +229,8 @@ func (r *run) settle() error {
 			cfg = nil // an API key needs no config: one the SDK cannot decode lends nothing
 		}
 		if cfg != nil {
-			httpTimeout = cfg.HTTPTimeout()
 			r.info.Region = cfg.CurrentRegion().Name
 		}
-		r.limit = limit(r.timeout, httpTimeout)
 		switch {
 		case r.hook && r.timeout > 0:
 			r.boundBy = iam.ByHook
@@ -231,21 +259,16 @@ func (r *run) clock() time.Time {
 // out when the refresh fails: unless --timeout says otherwise. A variable for tests only.
 var validTokenWait = 5 * time.Second
 
-// Deadline is the run's one deadline, which the config's read, locks, IAM and the Resource
-// Controller after it all share: --timeout counted from when Open ran (reading the key counts
-// against it), else the CLI's HTTP timeout (or DefaultTimeout) counted from when the key was
-// read, since a person typing a key at @- is not the network being slow.
+// Deadline is the run's one deadline, which locks, IAM and the Resource Controller after them all
+// share (and the read of config.json, which without --timeout waits for the CLI's lock at most
+// 2 s of it): --timeout counted from when Open ran (reading the key counts against it), else the
+// CLI's HTTP timeout (or DefaultTimeout) counted from when the key was read, since a person
+// typing a key at @- is not the network being slow.
 func (r *run) Deadline() (time.Time, time.Duration) {
+	bound := r.cliLimit() // not settle: the config's other settings wait for a refresh that needs them
 	if r.timeout > 0 {
-		return r.opened.Add(r.timeout), r.timeout
+		return r.opened.Add(bound), bound
 	}
-	// The CLI's HTTP timeout alone, not settle: the rest of the config's settings are decoded
-	// only when a refresh needs them, and an instance found in the cache needs none.
-	httpTimeout := 0
-	if cfg, err := r.config(); err == nil && cfg != nil {
-		httpTimeout = cfg.HTTPTimeout()
-	}
-	bound := limit(0, httpTimeout)
 	return r.read.Add(bound), bound
 }
 

@@ -16,9 +16,9 @@ type Source interface {
 	Token(o Options) (Token, error)
 	// Describe says what can be said of the source without a network call or a secret.
 	Describe() (Info, error)
-	// Deadline is the run's one deadline, which every wait and call of the run shares (the
-	// config's read, locks, IAM, the Resource Controller after it), and the limit it was
-	// counted from Open with: --timeout, else the CLI's HTTP timeout, else 30 s.
+	// Deadline is the run's one deadline, which every lock and network call of the run
+	// shares (IAM, then the Resource Controller), and the limit it was counted with:
+	// --timeout from Open, else the CLI's HTTP timeout (else 30 s) from when the key was read.
 	Deadline() (time.Time, time.Duration)
 }
 

@@ -104,22 +104,27 @@ func (rt *Runtime) deadline() (time.Time, time.Duration) {
 	return rt.src.Deadline()
 }
 
-// loaded is the configuration a source has read already, or nil: asked after a token was got,
-// so this reads nothing new.
-func (rt *Runtime) loaded() source.Config {
-	cfg, _ := rt.config(time.Time{})
-	return cfg
+// loaded is the run's configuration, nil when there is none: asked after a token was got, so
+// read already, but for an API key's cached token. One that is missing or broken lends nothing,
+// as to an API key's run; one the CLI was writing (source.Busy) is the lookup's error, since
+// going on without it would choose IBM Cloud's public endpoints for a CLI on private ones.
+func (rt *Runtime) loaded() (source.Config, error) {
+	cfg, err := rt.config(time.Time{})
+	if source.Busy(err) {
+		return nil, err
+	}
+	return cfg, nil
 }
 
 // CLIPrivate says whether the CLI uses private endpoints: an instance's endpoint follows it.
 func (rt *Runtime) CLIPrivate() bool {
-	cfg := rt.loaded()
+	cfg, _ := rt.loaded() // asked after Resolve or List, which report a Busy config
 	return cfg != nil && cfg.IsPrivateEndpointEnabled()
 }
 
 // client is the Resource Controller's client with the token t, for the CLI's cloud.
 func (rt *Runtime) client(t token.Token, bound time.Duration) *kms.Client {
-	cfg := rt.loaded()
+	cfg, _ := rt.loaded() // checked by Resolve and List first
 	cloud := kms.Cloud{}
 	if c, ok := cfg.(kms.CloudConfig); ok {
 		cloud = kms.CloudOf(c)
@@ -138,6 +143,9 @@ func (rt *Runtime) env(name string) string {
 // cache (the instance cache beside config.json, per account), else from the Resource
 // Controller, which is worked out only then.
 func (rt *Runtime) Resolve(t token.Token, q kms.Query, warn func(string)) (kms.Resolution, error) {
+	if _, err := rt.loaded(); err != nil {
+		return kms.Resolution{}, err
+	}
 	deadline, bound := rt.deadline()
 	r := &kms.Resolver{Refresh: q.Refresh, Offline: q.Offline, Warn: warn, Deadline: deadline,
 		Dial: func() *kms.Client { return rt.client(t, bound) }}
@@ -150,6 +158,9 @@ func (rt *Runtime) Resolve(t token.Token, q kms.Query, warn func(string)) (kms.R
 
 // List lists the Key Protect and HPCS instances t can see, by the run's deadline.
 func (rt *Runtime) List(t token.Token) ([]kms.Instance, error) {
+	if _, err := rt.loaded(); err != nil {
+		return nil, err
+	}
 	deadline, bound := rt.deadline()
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
