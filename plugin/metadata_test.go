@@ -42,7 +42,7 @@ func TestSendMetadataPassesTheSDKChecker(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"env", "print", "show", "exec", "hook", "instances", "curl", "version"}, names)
 	assert.Equal(t, "ibmcloud kp-token hook [--name NAME] [--no-bearer] [--min-validity DURATION] [--apikey @FILE] [--cr-token @FILE] [--profile PROFILE] [--instance INSTANCE] [--private] [--public] [--url URL] [--quiet] SHELL", byName["hook"].Usage)
-	assert.Equal(t, "ibmcloud kp-token exec [--name NAME] [--no-bearer] [--min-validity DURATION] [--refresh] [--apikey KEY] [--cr-token TOKEN] [--profile PROFILE] [--no-cache] [--timeout DURATION] [--instance INSTANCE] [--private] [--public] [--url URL] -- COMMAND [ARG...]", byName["exec"].Usage)
+	assert.Equal(t, "ibmcloud kp-token exec [--name NAME] [--no-bearer] [--min-validity DURATION] [--refresh] [--apikey KEY] [--cr-token TOKEN] [--profile PROFILE] [--no-cache] [--timeout DURATION] [--instance INSTANCE] [--private] [--public] [--url URL] [--serve] [--service NAME] -- COMMAND [ARG...]", byName["exec"].Usage)
 	assert.Equal(t, "ibmcloud kp-token print [--no-bearer] [--output FORMAT] [--min-validity DURATION] [--refresh] [--apikey KEY] [--cr-token TOKEN] [--profile PROFILE] [--no-cache] [--timeout DURATION] [--instance INSTANCE] [--private] [--public] [--url URL]", byName["print"].Usage)
 	assert.Equal(t, "ibmcloud kp-token show [--output FORMAT] [--apikey KEY] [--cr-token TOKEN] [--profile PROFILE] [--instance INSTANCE] [--private] [--public] [--url URL]", byName["show"].Usage)
 	env, ok := byName["env"]
