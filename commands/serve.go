@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"strings"
 	"sync"
 
@@ -87,15 +88,55 @@ func runServe(d *Deps, o *ExecOptions, path string, env []string, first token.To
 		}
 	}
 	cmd := &exec.Cmd{Path: path, Args: o.Command, Env: env, Stdin: d.Stdin, Stdout: d.Stdout, Stderr: stderr}
+	// Caught before the command starts: a signal sent once it is up must not end kp-token.
+	sigs := catchSignals()
 	if err := cmd.Start(); err != nil {
+		sigs.stop()
 		return notRunnable(o.Command[0], err)
 	}
-	stop := forwardSignals(cmd.Process)
+	sigs.to(cmd.Process)
 	err = cmd.Wait()
 	// The endpoint goes with the command, before anything else.
 	_ = srv.Close()
-	stop()
+	sigs.stop()
 	return ended(cmd, err)
+}
+
+// relay holds the signals kp-token receives and passes them on to the command.
+type relay struct {
+	sigs    chan os.Signal
+	done    chan struct{}
+	started bool
+}
+
+// catchSignals holds the forwarded signals from now on.
+func catchSignals() *relay {
+	r := &relay{sigs: make(chan os.Signal, len(forwarded)), done: make(chan struct{})}
+	signal.Notify(r.sigs, forwarded...)
+	return r
+}
+
+// to passes the signals caught so far, and those to come, on to p, but for those the terminal
+// sent it already.
+func (r *relay) to(p *os.Process) {
+	r.started = true
+	go func() {
+		defer close(r.done)
+		for s := range r.sigs {
+			if !terminalSent(s) {
+				_ = p.Signal(s)
+			}
+		}
+	}()
+}
+
+// stop ends the relay: signals take their usual course again.
+func (r *relay) stop() {
+	signal.Stop(r.sigs)
+	close(r.sigs)
+	if r.started {
+		<-r.done
+	}
 }
 
 // without is env with every NAME removed.
