@@ -228,6 +228,7 @@ func TestAPIKeyFailures(t *testing.T) {
 		{name: "key with spaces", key: "two words", want: "holds spaces or characters an API key does not have"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			s := keySession(t)
 			if tc.timeout {
 				// A config only for its HTTP timeout; the key still needs no login.
@@ -239,6 +240,7 @@ func TestAPIKeyFailures(t *testing.T) {
 			key, given := tc.key, ""
 			if name, ok := strings.CutPrefix(key, "@./"); ok {
 				// The end-to-end run read it relative to its working directory, the home.
+				var err error
 				given, err = filepath.Rel(wd, filepath.Join(s.home, name))
 				require.NoError(t, err)
 				key = "@" + given
