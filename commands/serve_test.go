@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/kp-token/kp-token/commands"
+	"github.com/kp-token/kp-token/commands/shell/shelltest"
 	"github.com/kp-token/kp-token/plugin/iamtest"
 	"github.com/kp-token/kp-token/plugin/token"
 	"github.com/kp-token/kp-token/plugin/tokenserver"
@@ -283,17 +284,15 @@ func TestServeEnvironmentAndEnd(t *testing.T) {
 // While the command runs, the key opens the endpoint and nothing else does.
 func TestServeKeyIsTheChilds(t *testing.T) {
 	t.Parallel()
+	curl := shelltest.Tool(t, "curl")
 	jwt := iamtest.Valid(time.Hour)
 	s := newSession(t, "Bearer "+jwt, "secret-refresh-token")
 	r := s.run("exec", "--serve", "--", "sh", "-c", `
 		u="$IBM_KEY_PROTECT_API_AUTH_URL/identity/token"
 		g='grant_type=urn%3Aibm%3Aparams%3Aoauth%3Agrant-type%3Aapikey'
-		curl -s -d "$g&apikey=$IBM_KEY_PROTECT_API_APIKEY" "$u"; echo
-		curl -s -d "$g&apikey=wrong" "$u"; echo
-		curl -s -d "$g" "$u"; echo`)
-	if r.code == 127 || strings.Contains(r.stderr, "curl: not found") {
-		t.Skip("curl is not installed")
-	}
+		"$0" -s -d "$g&apikey=$IBM_KEY_PROTECT_API_APIKEY" "$u"; echo
+		"$0" -s -d "$g&apikey=wrong" "$u"; echo
+		"$0" -s -d "$g" "$u"; echo`, curl)
 	require.Equal(t, 0, r.code, r.stderr)
 	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
 	require.Len(t, lines, 3, r.stdout)
