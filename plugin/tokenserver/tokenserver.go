@@ -64,9 +64,15 @@ type Server struct {
 
 	mu      sync.Mutex
 	last    token.Token // the last token fetched: handed out while valid for min
+	retryAt time.Time   // a refresh failed and last was handed out instead: no fetch before this
 	flight  *flight     // the fetch under way, which concurrent requests wait for
 	waiting int         // requests waiting for a flight (tests)
 }
+
+// RetryAfter is how long a token still valid whose refresh failed is handed out before the
+// refresh is tried again (as the shell hook waits a minute): an outage costs one attempt, and
+// one line on stderr, a minute, not one for every request a busy client makes.
+const RetryAfter = time.Minute
 
 // flight is one fetch; done closes when tok and err are set.
 type flight struct {
@@ -113,7 +119,7 @@ func (s *Server) Close() error { return s.srv.Close() }
 // else one fetch's, which requests that come while it runs share.
 func (s *Server) Token() (token.Token, error) {
 	s.mu.Lock()
-	if s.last.ValidFor(s.min, s.now()) {
+	if now := s.now(); s.last.ValidFor(s.min, now) || now.Before(s.retryAt) && s.last.ValidFor(0, now) {
 		t := s.last
 		s.mu.Unlock()
 		return t, nil
@@ -137,7 +143,10 @@ func (s *Server) Token() (token.Token, error) {
 	}
 	s.mu.Lock()
 	if f.err == nil {
-		s.last = f.tok
+		s.last, s.retryAt = f.tok, time.Time{}
+		if !f.tok.ValidFor(s.min, s.now()) {
+			s.retryAt = s.now().Add(RetryAfter) // the refresh failed; the token at hand was handed out
+		}
 	}
 	s.flight = nil
 	s.mu.Unlock()

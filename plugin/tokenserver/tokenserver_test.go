@@ -227,14 +227,54 @@ func TestFailureThenRecovery(t *testing.T) {
 }
 
 // A token still valid but within the minimum (its refresh failed) is handed out as it is,
-// with its true, short, lifetime.
+// with its true, short, lifetime; the refresh is tried again only after RetryAfter (on the
+// server's clock, which the test moves), never past the token's expiry.
 func TestHandsOutAValidTokenWhoseRefreshFailed(t *testing.T) {
 	t.Parallel()
 	c := &counting{life: 2 * time.Minute}
 	s := start(t, c.fetch, 5*time.Minute)
+	var mu sync.Mutex
+	now := time.Now()
+	s.SetClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
+	move := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+
+	before := time.Now()
 	a := post(t, s, grant(s.Key()))
 	require.Equal(t, 200, a.status)
-	assert.InDelta(t, 120, a.body["expires_in"].(float64), 5)
+	exp := int64(a.body["expiration"].(float64))
+	assert.LessOrEqual(t, int64(a.body["expires_in"].(float64)), exp-before.Unix(), "the truth about the token")
+	assert.Greater(t, int64(a.body["expires_in"].(float64)), int64(0))
+	require.Equal(t, int64(1), c.calls.Load())
+
+	for range 5 {
+		assert.Equal(t, 200, post(t, s, grant(s.Key())).status)
+	}
+	move(tokenserver.RetryAfter - time.Second)
+	assert.Equal(t, 200, post(t, s, grant(s.Key())).status)
+	assert.Equal(t, int64(1), c.calls.Load(), "no new attempt within the minute")
+
+	move(time.Second)
+	assert.Equal(t, 200, post(t, s, grant(s.Key())).status)
+	assert.Equal(t, int64(2), c.calls.Load(), "tried again after it")
+}
+
+// A held token is never handed out past its expiry, whatever the minute says.
+func TestAHeldTokenIsNotHandedOutExpired(t *testing.T) {
+	t.Parallel()
+	c := &counting{life: 30 * time.Second}
+	s := start(t, c.fetch, 5*time.Minute)
+	var mu sync.Mutex
+	now := time.Now()
+	s.SetClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return now })
+	require.Equal(t, 200, post(t, s, grant(s.Key())).status)
+	mu.Lock()
+	now = now.Add(40 * time.Second) // within the minute, past the first token's expiry
+	mu.Unlock()
+	a := post(t, s, grant(s.Key()))
+	assert.Equal(t, int64(2), c.calls.Load(), "an expired token is fetched again at once")
+	if a.status == 200 {
+		assert.Greater(t, a.body["expiration"].(float64), float64(now.Unix()))
+	}
 }
 
 // After Close nothing answers: the port is closed.
