@@ -39,17 +39,21 @@ type Runtime struct {
 // Disk is the runtime of the plug-in name over the config.json at path, read when first
 // needed: a run that needs none (--unset, help) never touches it. When read, the CLI's language
 // setting replaces the environment's, which i18n chose already.
-func Disk(path, name string) *Runtime {
-	return New(path, name, func(deadline time.Time) (source.Config, error) {
+func Disk(path, name string) *Runtime { return New(path, name, diskLoader(path, true)) }
+
+// diskLoader reads config.json at path (cliconfig.Load); with locale, its language setting
+// becomes the run's.
+func diskLoader(path string, locale bool) func(deadline time.Time) (source.Config, error) {
+	return func(deadline time.Time) (source.Config, error) {
 		snap, err := cliconfig.Load(path, deadline)
 		if err != nil {
 			return nil, err
 		}
-		if l := snap.Locale(); l != "" {
+		if l := snap.Locale(); locale && l != "" {
 			i18n.Init(l)
 		}
 		return snap, nil
-	})
+	}
 }
 
 // New is the runtime of the plug-in name over the config that load reads (nil: none), kept at
@@ -183,14 +187,7 @@ func (rt *Runtime) CheckKeyFile(path string, warn func(string)) (string, error) 
 // opens a source on one for each token it hands out, so that a login in another terminal is
 // picked up. The locale stays the one this run chose.
 func (rt *Runtime) Fresh() commands.Runtime {
-	path := rt.path
-	f := New(path, rt.name, func(deadline time.Time) (source.Config, error) {
-		snap, err := cliconfig.Load(path, deadline)
-		if err != nil {
-			return nil, err
-		}
-		return snap, nil
-	})
+	f := New(rt.path, rt.name, diskLoader(rt.path, false))
 	f.getenv = rt.getenv
 	return f
 }
