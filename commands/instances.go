@@ -81,7 +81,8 @@ func runInstances(d *Deps, o *InstancesOptions) error {
 	return writeInstances(d.Stdout, out)
 }
 
-// writeInstances is the CLI's table layout: a bold header, then one row an instance.
+// writeInstances is the CLI's table layout: a bold header, then one row an instance, every
+// field the Resource Controller returned escaped for the terminal.
 func writeInstances(w io.Writer, list []*InstanceJSON) error {
 	if len(list) == 0 {
 		_, err := fmt.Fprintln(w, i18n.T("No Key Protect or Hyper Protect Crypto Services instance was found."))
@@ -96,7 +97,7 @@ func writeInstances(w io.Writer, list []*InstanceJSON) error {
 		if url == "" {
 			url = "-"
 		}
-		fmt.Fprintln(tw, strings.Join([]string{safetext.Terminal(in.Name), service, in.Region, in.GUID, safetext.Terminal(url), in.ResourceGroupID}, "\t"))
+		fmt.Fprintln(tw, strings.Join([]string{safetext.Terminal(in.Name), service, safetext.Terminal(in.Region), safetext.Terminal(in.GUID), safetext.Terminal(url), safetext.Terminal(in.ResourceGroupID)}, "\t"))
 	}
 	return tw.Flush()
 }
