@@ -27,13 +27,21 @@ import (
 // Hidden stands where a secret was.
 const Hidden = "[PRIVATE DATA HIDDEN]"
 
-// Hide replaces secret wherever it appears in s: for a server's words quoted in a message,
-// which may echo the secret it was sent.
+// Hide replaces secret wherever it appears in s, as sent or URL-encoded (as a form carries it):
+// for a server's words quoted in a message, which may echo the secret it was sent, and for the
+// trace. The one place that knows a secret's spellings.
 func Hide(s, secret string) string {
 	if secret == "" {
 		return s
 	}
-	return strings.ReplaceAll(s, secret, Hidden)
+	s = strings.ReplaceAll(s, secret, Hidden)
+	if esc := url.QueryEscape(secret); esc != secret {
+		s = strings.ReplaceAll(s, esc, Hidden)
+	}
+	if esc := url.PathEscape(secret); esc != secret {
+		s = strings.ReplaceAll(s, esc, Hidden)
+	}
+	return s
 }
 
 // tracer dumps requests and answers with every secret hidden.
@@ -136,9 +144,7 @@ func (t *tracer) print(head string, dump []byte) {
 	text := Redact(string(dump))
 	t.mu.Lock()
 	for _, s := range t.secrets {
-		if s != "" {
-			text = strings.ReplaceAll(strings.ReplaceAll(text, s, Hidden), url.QueryEscape(s), Hidden)
-		}
+		text = Hide(text, s)
 	}
 	t.mu.Unlock()
 	printMu.Lock()

@@ -153,7 +153,8 @@ func (c *Client) classify(g Grant, endpoint string, err error, secret string) *E
 		e.Kind = Ended
 	case errors.As(err, &server):
 		// IAM's words go into messages and failure notes: never with the secret sent in them.
-		e.Status, e.Code, e.Message = server.StatusCode, httpcall.Hide(server.ErrorCode, secret), httpcall.Hide(server.Description, secret)
+		// Hidden as the trace hides them: by value in every spelling, and by shape.
+		e.Status, e.Code, e.Message = server.StatusCode, httpcall.Redact(httpcall.Hide(server.ErrorCode, secret)), httpcall.Redact(httpcall.Hide(server.Description, secret))
 		e.Kind = byStatus(server.StatusCode)
 	case errors.As(err, &resp):
 		e.Status = resp.StatusCode
