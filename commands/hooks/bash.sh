@@ -10,12 +10,12 @@ __kp_token_now() {
 __kp_token_update() {
   local __kp_token_out __kp_token_st
   if [ "$__kp_token_quiet" = 1 ]; then
-    __kp_token_out=$(__kp_token_run 2>/dev/null); __kp_token_st=$?
+    __kp_token_out=$(__kp_token_run 2>/dev/null) && __kp_token_st=0 || __kp_token_st=$?
   else
-    __kp_token_out=$(__kp_token_run); __kp_token_st=$?
+    __kp_token_out=$(__kp_token_run) && __kp_token_st=0 || __kp_token_st=$?
   fi
   __kp_token_now
-  { : > "$__kp_token_stamp"; } 2>/dev/null || __kp_token_stamp=
+  { : >| "$__kp_token_stamp"; } 2>/dev/null || __kp_token_stamp=
   if [ "$__kp_token_st" -eq 0 ] && eval "$__kp_token_out"; then
     __kp_token_next=$(( __NAME___EXPIRES_AT - __MIN__ ))
     if [ "$__kp_token_next" -gt "$__kp_token_t" ]; then

@@ -6,11 +6,11 @@ typeset -g __kp_token_config=__CONFIG__ __kp_token_stamp=__STAMP__.$$ __kp_token
 __kp_token_update() {
   local __kp_token_out __kp_token_st
   if [[ $__kp_token_quiet == 1 ]]; then
-    __kp_token_out=$(__kp_token_run 2>/dev/null); __kp_token_st=$?
+    __kp_token_out=$(__kp_token_run 2>/dev/null) && __kp_token_st=0 || __kp_token_st=$?
   else
-    __kp_token_out=$(__kp_token_run); __kp_token_st=$?
+    __kp_token_out=$(__kp_token_run) && __kp_token_st=0 || __kp_token_st=$?
   fi
-  { : > $__kp_token_stamp } 2>/dev/null || typeset -g __kp_token_stamp=
+  { : >| $__kp_token_stamp } 2>/dev/null || typeset -g __kp_token_stamp=
   if (( __kp_token_st == 0 )) && eval "$__kp_token_out"; then
     typeset -g __kp_token_next=$(( __NAME___EXPIRES_AT - __MIN__ ))
     if (( __kp_token_next > EPOCHSECONDS )); then
