@@ -77,16 +77,31 @@ func (c *Client) Get(ctx context.Context, guid string) (Instance, error) {
 }
 
 // ByName returns the kms and hs-crypto instances named exactly name (GET
-// /v2/resource_instances?name=NAME, every page), sorted; none is no error.
+// /v2/resource_instances?name=NAME, every page), sorted; none is no error, unless instances of
+// other services have the name: then it is an *Error of Kind NotKMS naming their services.
 func (c *Client) ByName(ctx context.Context, name string) ([]Instance, error) {
 	var out []Instance
+	others := map[string]bool{}
 	err := c.list(ctx, name, func(i Instance) {
 		if i.Name == name {
 			out = append(out, i)
 		}
+	}, func(r *rcInstance, service string) {
+		if r.Name == name {
+			others[service] = true
+		}
 	})
 	if err != nil {
 		return nil, err
+	}
+	if len(out) == 0 && len(others) > 0 {
+		services := make([]string, 0, len(others))
+		for s := range others {
+			services = append(services, s)
+		}
+		sort.Strings(services)
+		endpoint, _ := c.Endpoint()
+		return nil, &Error{Kind: NotKMS, Ref: name, Service: strings.Join(services, ", "), Endpoint: endpoint}
 	}
 	sortInstances(out)
 	return out, nil
@@ -96,7 +111,7 @@ func (c *Client) ByName(ctx context.Context, name string) ([]Instance, error) {
 // /v2/resource_instances, every page), sorted by name, then region, then GUID.
 func (c *Client) List(ctx context.Context) ([]Instance, error) {
 	var out []Instance
-	err := c.list(ctx, "", func(i Instance) { out = append(out, i) })
+	err := c.list(ctx, "", func(i Instance) { out = append(out, i) }, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -118,9 +133,10 @@ func sortInstances(s []Instance) {
 }
 
 // list follows the pages of GET /v2/resource_instances (with ?name= when name is given) and
-// hands each live kms or hs-crypto instance to each. A next_url is followed only on the same
-// scheme and host: the token is never sent anywhere else.
-func (c *Client) list(ctx context.Context, name string, each func(Instance)) error {
+// hands each live kms or hs-crypto instance to each, and each live instance of another service
+// to other (when not nil) with its service. A next_url is followed only on the same scheme and
+// host: the token is never sent anywhere else.
+func (c *Client) list(ctx context.Context, name string, each func(Instance), other func(r *rcInstance, service string)) error {
 	endpoint, err := c.Endpoint()
 	if err != nil {
 		return err
@@ -157,8 +173,13 @@ func (c *Client) list(ctx context.Context, name string, each func(Instance)) err
 			return bad
 		}
 		for _, r := range *p.Resources {
-			if inst, _, ok := r.instance(); ok && !r.deleted() {
+			inst, cr, ok := r.instance()
+			switch {
+			case r.deleted():
+			case ok:
 				each(inst)
+			case other != nil && cr.service != "" && cr.service != KeyProtect && cr.service != HPCS:
+				other(&r, cr.service)
 			}
 		}
 		next = ""

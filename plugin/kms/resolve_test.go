@@ -88,7 +88,7 @@ func TestAmbiguityListEscapesNames(t *testing.T) {
 
 func TestResolveANameThatMatchesNothing(t *testing.T) {
 	f := newResolverFixture(t)
-	for _, ref := range []string{"no-such-kp", "bucket"} {
+	for _, ref := range []string{"no-such-kp"} {
 		_, err := f.resolver(testAccount).Resolve(ctxFor(t, 5*time.Second), ref, Choice{})
 		require.ErrorIs(t, err, &Error{Kind: NotFound}, ref)
 		assert.Contains(t, err.Error(), "named '"+ref+"'")
