@@ -44,6 +44,9 @@ func Hide(s, secret string) string {
 	return s
 }
 
+// warned holds the trace paths already said to be unusable.
+var warned sync.Map
+
 // tracer dumps requests and answers with every secret hidden.
 type tracer struct {
 	rt  http.RoundTripper
@@ -54,7 +57,7 @@ type tracer struct {
 }
 
 // newTracer returns rt traced as setting asks ("true": stderr; a path: that file, appended to),
-// or rt itself when tracing is off.
+// or rt itself when tracing is off or the file cannot be used (openTrace).
 func newTracer(rt http.RoundTripper, setting string, secrets ...string) http.RoundTripper {
 	var out io.Writer
 	switch strings.ToLower(setting) {
@@ -63,14 +66,17 @@ func newTracer(rt http.RoundTripper, setting string, secrets ...string) http.Rou
 	case "true":
 		out = os.Stderr
 	default:
-		f, err := os.OpenFile(filepath.Clean(setting), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+		f, err := openTrace(filepath.Clean(setting))
 		if err != nil {
-			fmt.Fprintln(os.Stderr, i18n.T("Cannot write the trace to '{{.Path}}': {{.Error}}. Tracing to standard error instead.",
-				map[string]any{"Path": Redact(setting), "Error": Redact(err.Error())}))
-			out = os.Stderr
-		} else {
-			out = f // closed when the process exits, after its last line
+			// No trace rather than a hang or a write elsewhere; said once per run, not at
+			// every call.
+			if _, said := warned.LoadOrStore(setting, true); !said {
+				fmt.Fprintln(os.Stderr, i18n.T("Cannot write the trace to '{{.Path}}': {{.Error}}. No trace is written. Give the path of a regular file of yours, or true for standard error ('ibmcloud config --trace' or IBMCLOUD_TRACE).",
+					map[string]any{"Path": Redact(setting), "Error": Redact(err.Error())}))
+			}
+			return rt
 		}
+		out = f // closed when the process exits, after its last line
 	}
 	return &tracer{rt: rt, out: out, secrets: secrets}
 }
