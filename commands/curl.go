@@ -30,7 +30,7 @@ func NewCmdCurl(d *Deps) *cobra.Command {
 	}
 	fs := cmd.Flags()
 	o.TokenFlags.register(fs)
-	o.InstanceFlags.register(fs)
+	o.InstanceFlags.registerAs(fs, i18n.N("Also print the bluemix-instance header of this Key Protect or Hyper Protect Crypto Services instance: its name, GUID or CRN."))
 	return cmd
 }
 

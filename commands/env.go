@@ -36,7 +36,7 @@ func NewCmdEnv(d *Deps) *cobra.Command {
 		Use:   "env",
 		Short: i18n.N("Print a shell command that exports the IAM access token."),
 		Example: "  eval \"$(ibmcloud kp-token env)\"\n" +
-			"  eval \"$(ibmcloud kp-token env --instance my-kp)\"     # also KP_INSTANCE_ID and KP_URL\n" +
+			"  eval \"$(ibmcloud kp-token env --instance my-kp)\"\n" +
 			"  eval \"$(ibmcloud kp-token env --format sdk --instance my-kp)\"\n" +
 			"  eval \"$(ibmcloud kp-token env --no-bearer --name KP_TOKEN)\"\n" +
 			"  eval \"$(ibmcloud kp-token env --unset)\"",

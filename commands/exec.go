@@ -53,7 +53,7 @@ func NewCmdExec(d *Deps) *cobra.Command {
 	cmd.Flags().SetInterspersed(false)
 	fs := cmd.Flags()
 	registerName(fs, &o.Name)
-	registerNoBearer(fs, &o.NoBearer)
+	fs.BoolVar(&o.NoBearer, "no-bearer", false, i18n.N("Put the token in the variable without the 'Bearer ' prefix."))
 	o.TokenFlags.register(fs)
 	o.InstanceFlags.register(fs)
 	fs.BoolVar(&o.Serve, "serve", false, i18n.N("Answer IAM's API-key grant on a loopback address for as long as the command runs, so that IBM's SDKs in it renew their token from the session (IBM_KEY_PROTECT_API_AUTH_TYPE=iam, _APIKEY and _AUTH_URL)."))

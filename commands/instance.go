@@ -17,8 +17,14 @@ type InstanceFlags struct {
 	URL      string
 }
 
+// register adds the flags of a command that sets the instance's variables (env, exec, hook).
 func (f *InstanceFlags) register(fs *pflag.FlagSet) {
-	fs.StringVar(&f.Instance, "instance", "", i18n.N("Also set KP_INSTANCE_ID and KP_URL for this Key Protect or Hyper Protect Crypto Services instance: its name, GUID or CRN."))
+	f.registerAs(fs, i18n.N("Also set KP_INSTANCE_ID and KP_URL for this Key Protect or Hyper Protect Crypto Services instance: its name, GUID or CRN."))
+}
+
+// registerAs adds the flags with usage, what --instance does for the command, as its help says.
+func (f *InstanceFlags) registerAs(fs *pflag.FlagSet, usage string) {
+	fs.StringVar(&f.Instance, "instance", "", usage)
 	setValueName(fs, "instance", "INSTANCE")
 	fs.BoolVar(&f.Private, "private", false, i18n.N("With --instance, use the instance's private endpoint."))
 	fs.BoolVar(&f.Public, "public", false, i18n.N("With --instance, use the instance's public endpoint. The default follows the CLI: private when it uses private endpoints."))

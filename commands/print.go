@@ -38,7 +38,7 @@ func NewCmdPrint(d *Deps) *cobra.Command {
 	registerNoBearer(fs, &o.NoBearer)
 	registerOutput(fs, &o.Output)
 	o.TokenFlags.register(fs)
-	o.InstanceFlags.register(fs)
+	o.InstanceFlags.registerAs(fs, i18n.N("With --output json, also print the GUID and endpoint of this Key Protect or Hyper Protect Crypto Services instance: its name, GUID or CRN."))
 	return cmd
 }
 

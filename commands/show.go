@@ -40,7 +40,7 @@ func NewCmdShow(d *Deps) *cobra.Command {
 	registerOutput(fs, &o.Output)
 	registerAPIKey(fs, &o.APIKey, i18n.N("Show the token cached for this API key instead of the login session: @FILE reads it from a file, @- from standard input. The default is $IBMCLOUD_API_KEY."), "KEY")
 	o.registerContainer(fs, i18n.N("Show the token cached for this container token (with --profile) instead of the login session."), "TOKEN")
-	o.InstanceFlags.register(fs)
+	o.InstanceFlags.registerAs(fs, i18n.N("Also show this Key Protect or Hyper Protect Crypto Services instance and its endpoint, as learned before: its name, GUID or CRN."))
 	return cmd
 }
 
