@@ -43,7 +43,7 @@ func (r *run) container(crToken, profile string, req Request) (Source, error) {
 	}
 	r.keyOnly = true
 	from := "paths:" + strings.Join(ContainerTokenPaths, ":")
-	read := func() (string, error) { return readContainerToken(ContainerTokenPaths) }
+	read := func(ctx context.Context) (string, error) { return readContainerToken(ctx, ContainerTokenPaths) }
 	switch {
 	case strings.HasPrefix(crToken, "@"):
 		path, err := expandHome(crToken[1:])
@@ -54,7 +54,7 @@ func (r *run) container(crToken, profile string, req Request) (Source, error) {
 		if err != nil {
 			return nil, err
 		}
-		from, read = "file:"+path, func() (string, error) { return readContainerToken([]string{path}) }
+		from, read = "file:"+path, func(ctx context.Context) (string, error) { return readContainerToken(ctx, []string{path}) }
 	case crToken != "":
 		if req.CRToken != "" {
 			req.Warn(i18n.T("WARNING: A container token given on the command line is visible to other users in the process list. Use --cr-token @FILE or IBMCLOUD_CR_TOKEN instead."))
@@ -62,11 +62,11 @@ func (r *run) container(crToken, profile string, req Request) (Source, error) {
 		if _, err := checkContainerToken(crToken, i18n.T("the command line")); err != nil {
 			return nil, err
 		}
-		from, read = "token:"+crToken, func() (string, error) { return crToken, nil }
+		from, read = "token:"+crToken, func(context.Context) (string, error) { return crToken, nil }
 	}
 	a := &exchanged{run: r, source: FromContainer, identity: "container\x00" + profile + "\x00" + from}
 	a.get = func(ctx context.Context) (token.Token, error) {
-		cr, err := read()
+		cr, err := read(ctx)
 		if err != nil {
 			return token.Token{}, err
 		}
@@ -79,10 +79,11 @@ func (r *run) container(crToken, profile string, req Request) (Source, error) {
 }
 
 // readContainerToken reads the first of paths that exists: the token, without the blanks around
-// it, checked as a key is (printable, no spaces), never repeated in an error.
-func readContainerToken(paths []string) (string, error) {
+// it, checked as a key is (printable, no spaces), never repeated in an error. Only a regular
+// file, read by ctx's deadline: the read holds the single-flight lock, and a FIFO must not.
+func readContainerToken(ctx context.Context, paths []string) (string, error) {
 	for _, path := range paths {
-		data, err := readKeyFile(path)
+		data, err := readRegular(ctx, path)
 		if errors.Is(err, fs.ErrNotExist) && len(paths) > 1 {
 			continue
 		}

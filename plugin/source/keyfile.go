@@ -2,6 +2,7 @@ package source
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -177,6 +178,40 @@ func readKeyFile(path string) ([]byte, error) {
 		return nil, &fs.PathError{Op: "read", Path: path, Err: errors.New(i18n.T("is a directory"))}
 	}
 	return io.ReadAll(io.LimitReader(f, maxKeyFile))
+}
+
+// readRegular reads a token file, which must be a regular file (through links, as Kubernetes
+// projects its tokens), without ever waiting on it: opened without blocking (a FIFO with no
+// writer is not waited for), refused unless regular, and read by ctx's deadline, the run's.
+func readRegular(ctx context.Context, path string) ([]byte, error) {
+	type read struct {
+		data []byte
+		err  error
+	}
+	done := make(chan read, 1)
+	go func() {
+		f, err := os.OpenFile(path, os.O_RDONLY|openNoWait, 0)
+		if err != nil {
+			done <- read{nil, err}
+			return
+		}
+		defer f.Close()
+		if info, err := f.Stat(); err != nil || !info.Mode().IsRegular() {
+			if err == nil {
+				err = &fs.PathError{Op: "read", Path: path, Err: errors.New(i18n.T("it is not a regular file"))}
+			}
+			done <- read{nil, err}
+			return
+		}
+		data, err := io.ReadAll(io.LimitReader(f, maxKeyFile))
+		done <- read{data, err}
+	}()
+	select {
+	case r := <-done:
+		return r.data, r.err
+	case <-ctx.Done():
+		return nil, &fs.PathError{Op: "read", Path: path, Err: os.ErrDeadlineExceeded}
+	}
 }
 
 // checkKey refuses what cannot be an API key (IBM's are printable ASCII without spaces),
