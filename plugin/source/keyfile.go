@@ -116,8 +116,8 @@ func readAPIKey(req Request, deadline time.Time) (string, error) {
 	}
 }
 
-// CheckKeyFile reads the key file at path as a run would (hook checks the file it writes into a
-// profile), and returns its absolute path.
+// CheckKeyFile reads the key file at path as a run reads a token file (hook checks the file it
+// writes into a profile), and returns its absolute path.
 func CheckKeyFile(path string, warn func(string)) (string, error) {
 	path, err := expandHome(path)
 	if err != nil {
@@ -126,7 +126,9 @@ func CheckKeyFile(path string, warn func(string)) (string, error) {
 	if path, err = filepath.Abs(path); err != nil {
 		return "", err
 	}
-	if _, err := readKeyFile(path); err != nil {
+	// A regular file only, never waited on: the hook writes its path into a profile, read at
+	// every shell's start.
+	if _, err := readRegular(context.Background(), path); err != nil {
 		return "", unreadable(path, err)
 	}
 	warnIfShared(path, warn)
