@@ -16,6 +16,7 @@ import (
 	"github.com/kp-token/kp-token/commands/hooks"
 	"github.com/kp-token/kp-token/commands/shell"
 	"github.com/kp-token/kp-token/i18n"
+	"github.com/kp-token/kp-token/plugin/disk"
 	"github.com/kp-token/kp-token/plugin/safetext"
 )
 
@@ -150,8 +151,12 @@ func hookKeyFile(rt Runtime, flag string, warn func(string)) (string, error) {
 // that have ended are removed here, at the start of a new one.
 func stampPath(rt Runtime, bin, name string) (string, error) {
 	dir, err := rt.StampDir()
+	var unsafe *disk.UnsafeError
+	if errors.As(err, &unsafe) {
+		return "", &statusError{code: 1, msg: unsafe.Error()} // it says what to remove
+	}
 	if err != nil {
-		return "", &statusError{code: 1, msg: i18n.T("no directory for the hook's stamp file: {{.Error}}", map[string]any{"Error": err.Error()})}
+		return "", &statusError{code: 1, msg: i18n.T("There is no directory for the hook's stamp file: {{.Error}}. Set XDG_RUNTIME_DIR or XDG_CACHE_HOME to a directory of yours that you can write to.", map[string]any{"Error": err.Error()})}
 	}
 	removeEndedStamps(dir)
 	sum := sha256.Sum256([]byte(bin + "\x00" + name + "\x00" + rt.ConfigPath())) // one CLI home's shells apart from another's

@@ -174,7 +174,7 @@ func TestHookRefuses(t *testing.T) {
 		{args: []string{"hook", "bash", "--apikey", "@k", "--cr-token", "@t"}, stderr: "Incorrect Usage: --apikey and --cr-token or --profile cannot be used together"},
 		{args: []string{"hook", "bash", "--url", "https://kp.example"}, stderr: "Incorrect Usage: --private, --public and --url choose the endpoint of an --instance"},
 		{args: []string{"hook", "bash", "--quiet"}, stampErr: &disk.UnsafeError{Path: "/run/user/1000/kp-token", Why: "it is a link"},
-			stderr: "FAILED\nno directory for the hook's stamp file: '/run/user/1000/kp-token' is not safe to use: it is a link. Remove it, and kp-token makes it again as it should be.\n"},
+			stderr: "FAILED\n'/run/user/1000/kp-token' is not safe to use: it is a link. Remove it, and kp-token makes it again as it should be.\n"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			t.Parallel()

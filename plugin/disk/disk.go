@@ -88,19 +88,26 @@ func (e *UnsafeError) Error() string {
 }
 
 // PrivateDir is the user's own directory for kp-token's runtime files: $XDG_RUNTIME_DIR/kp-token,
-// else kp-token in the user's cache directory (never a shared one such as /tmp, nor one relative
-// to the working directory). It is made mode 0700 if missing, and refused unless it is the
-// user's and nobody else can write to it.
+// else (no XDG_RUNTIME_DIR, or one where it cannot be made) kp-token in the user's cache
+// directory (never a shared one such as /tmp, nor one relative to the working directory). It is
+// made mode 0700 if missing, and refused unless it is the user's and nobody else can write to it.
 func PrivateDir() (string, error) {
-	base := os.Getenv("XDG_RUNTIME_DIR")
+	if base := os.Getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(base) {
+		dir := filepath.Join(base, "kp-token")
+		err := MakePrivate(dir)
+		var unsafe *UnsafeError
+		if err == nil || errors.As(err, &unsafe) {
+			return dir, err // a directory that is there but not safe is refused, not passed over
+		}
+		// A runtime directory that cannot hold ours (missing, not a directory, not writable):
+		// the cache directory serves as well.
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
 	if !filepath.IsAbs(base) {
-		var err error
-		if base, err = os.UserCacheDir(); err != nil {
-			return "", err
-		}
-		if !filepath.IsAbs(base) {
-			return "", errors.New(i18n.T("no home directory to keep kp-token's files in"))
-		}
+		return "", errors.New(i18n.T("no home directory to keep kp-token's files in"))
 	}
 	dir := filepath.Join(base, "kp-token")
 	return dir, MakePrivate(dir)
