@@ -96,3 +96,18 @@ func TestTraceFileCreatedPrivateAndAppended(t *testing.T) {
 	assert.Equal(t, 2, strings.Count(string(data), "REQUEST:"), "both calls, appended")
 	assert.Equal(t, 2, strings.Count(string(data), "RESPONSE:"))
 }
+
+// A trace file another user owns (planted in a shared directory) is not written to.
+func TestTraceNotToAnotherUsersFile(t *testing.T) {
+	t.Parallel()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to give the file to another user (nobody)")
+	}
+	file := filepath.Join(t.TempDir(), "kp-trace.log")
+	require.NoError(t, os.WriteFile(file, []byte("theirs\n"), 0o666))
+	require.NoError(t, os.Chown(file, 65534, 65534))
+	assert.False(t, traced(t, file))
+	got, err := os.ReadFile(file)
+	require.NoError(t, err)
+	assert.Equal(t, "theirs\n", string(got))
+}
