@@ -44,8 +44,11 @@ func Hide(s, secret string) string {
 	return s
 }
 
-// warned holds the trace paths already said to be unusable.
-var warned sync.Map
+// warned holds the trace paths already said to be unusable; warnTo is where that is said.
+var (
+	warned sync.Map
+	warnTo io.Writer = os.Stderr
+)
 
 // tracer dumps requests and answers with every secret hidden.
 type tracer struct {
@@ -71,7 +74,7 @@ func newTracer(rt http.RoundTripper, setting string, secrets ...string) http.Rou
 			// No trace rather than a hang or a write elsewhere; said once per run, not at
 			// every call.
 			if _, said := warned.LoadOrStore(setting, true); !said {
-				fmt.Fprintln(os.Stderr, i18n.T("Cannot write the trace to '{{.Path}}': {{.Error}}. No trace is written. Give the path of a regular file of yours, or true for standard error ('ibmcloud config --trace' or IBMCLOUD_TRACE).",
+				fmt.Fprintln(warnTo, i18n.T("Cannot write the trace to '{{.Path}}': {{.Error}}. No trace is written. Give the path of a regular file of yours, or true for standard error ('ibmcloud config --trace' or IBMCLOUD_TRACE).",
 					map[string]any{"Path": Redact(setting), "Error": Redact(err.Error())}))
 			}
 			return rt
