@@ -131,17 +131,18 @@ if ! got=$(LANG=ja_JP.UTF-8 "$tmp/kp-token" env) || [[ $got != "$want" ]]; then
 fi
 
 # env --instance on a warm cache: what an earlier run learned of the instance "bench-kp" (for the
-# token's account), so this run makes no network call; the Resource Controller is a closed port,
-# so a call would fail loudly.
+# token's account, from the Resource Controller at $rc, as each entry records), so this run makes
+# no network call; the Resource Controller is a closed port, so a call would fail loudly.
 guid=0a1b2c3d-0000-4000-8000-00000000be01
 instances=$home/.bluemix/plugins/kp-token/instances
 mkdir -p "$instances"
 chmod 700 "$home/.bluemix/plugins" "$home/.bluemix/plugins/kp-token" "$instances"
 crn="crn:v1:bluemix:public:kms:us-south:a/0123456789abcdef0123456789abcdef:$guid::"
-printf '{"entries":[\n{"key":"name:bench-kp","at":%d,"instance":{"name":"bench-kp","guid":"%s","crn":"%s","service":"kms","region":"us-south","resource_group_id":"rg","endpoints":{}}}\n]}\n' \
-	"$now" "$guid" "$crn" >"$instances/0123456789abcdef0123456789abcdef.json"
+rc=http://127.0.0.1:9
+printf '{"entries":[\n{"key":"name:bench-kp","rc":"%s","at":%d,"instance":{"name":"bench-kp","guid":"%s","crn":"%s","service":"kms","region":"us-south","resource_group_id":"rg","endpoints":{}}}\n]}\n' \
+	"$rc" "$now" "$guid" "$crn" >"$instances/0123456789abcdef0123456789abcdef.json"
 chmod 600 "$instances/0123456789abcdef0123456789abcdef.json"
-export IBMCLOUD_RESOURCE_CONTROLLER_API_ENDPOINT=http://127.0.0.1:9
+export IBMCLOUD_RESOURCE_CONTROLLER_API_ENDPOINT=$rc
 if ! got=$("$tmp/kp-token" env --instance bench-kp) ||
 	[[ $got != "$want"$'\n'"export KP_INSTANCE_ID='$guid'"$'\n'"export KP_URL='https://us-south.kms.cloud.ibm.com'" ]]; then
 	echo "bench: kp-token env --instance failed on a warm cache, or printed other lines: $got" >&2

@@ -12,7 +12,7 @@ func BenchmarkWarmResolve(b *testing.B) {
 	for _, entries := range []int{2, maxEntries} {
 		b.Run(fmt.Sprintf("entries=%d", entries), func(b *testing.B) {
 			now := time.Now()
-			c := &Cache{Dir: b.TempDir(), Account: testAccount, Now: func() time.Time { return now }}
+			c := &Cache{Dir: b.TempDir(), Account: testAccount, Endpoint: "https://resource-controller.cloud.ibm.com", Now: func() time.Time { return now }}
 			add := map[string]Instance{}
 			for i := range entries / 2 {
 				guid := fmt.Sprintf("77777777-aaaa-4bbb-8ccc-%012d", i)

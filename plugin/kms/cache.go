@@ -28,15 +28,27 @@ const maxEntries = 64
 // maxCacheFile bounds what is read of a cache file.
 const maxCacheFile = 256 << 10
 
-// Cache keeps resolutions per account: <Dir>/<Account>.json, mode 0600, in a directory made
-// private. Nothing secret is in it.
+// Cache keeps resolutions per account and per Resource Controller: <Dir>/<Account>.json, mode
+// 0600, in a directory made private, each entry carrying the endpoint it was learned from and
+// used only when that endpoint is asked again (what a test's or a hostile
+// EnvRCEndpoint answered is never an answer of the CLI's own Resource Controller). Nothing
+// secret is in it.
 type Cache struct {
-	Dir     string           // absolute, such as <CLI config dir>/plugins/kp-token/instances
-	Account string           // the token's account ID
-	TTL     time.Duration    // 0: DefaultTTL
-	Now     func() time.Time // nil: time.Now
-	Files   Files            // nil: defaultFiles, and with none of those no cache
+	Dir     string // absolute, such as <CLI config dir>/plugins/kp-token/instances
+	Account string // the token's account ID
+	// Endpoint is the Resource Controller whose answers the cache keeps: EnvRCEndpoint's URL
+	// when it is set, else CLIResourceController; "": no cache.
+	Endpoint string
+	TTL      time.Duration    // 0: DefaultTTL
+	Now      func() time.Time // nil: time.Now
+	Files    Files            // nil: defaultFiles, and with none of those no cache
 }
+
+// CLIResourceController stands, as a Cache's Endpoint, for the Resource Controller of the CLI's
+// own cloud (ResourceControllerEndpoint without EnvRCEndpoint): its entries are never those an
+// EnvRCEndpoint answered. Its URL is not what keys them: working it out reads the CLI's cloud,
+// which a warm shell start cannot afford, and an account ID is of one cloud already.
+const CLIResourceController = "cli"
 
 // Files keeps the cache's file: plugin/disk's private files (disk.Private), never read or
 // written through a link, in a directory others can write to, or of another user. It is passed
@@ -60,10 +72,10 @@ func (c *Cache) files() Files {
 }
 
 // Path is the cache file, or "" when there is none: no Dir, a Dir that is not absolute (never one
-// relative to the working directory), or an account ID that is not one (letters, digits, '-'
-// and '_').
+// relative to the working directory), an account ID that is not one (letters, digits, '-'
+// and '_'), or no Resource Controller's endpoint.
 func (c *Cache) Path() string {
-	if c == nil || c.files() == nil || !filepath.IsAbs(c.Dir) || !accountID(c.Account) {
+	if c == nil || c.files() == nil || !filepath.IsAbs(c.Dir) || !accountID(c.Account) || c.Endpoint == "" {
 		return ""
 	}
 	return filepath.Join(c.Dir, c.Account+".json")
@@ -99,14 +111,15 @@ func (c *Cache) ttl() time.Duration {
 // The file is one JSON document, {"entries": [entry, …]}, newest first, written with one entry
 // per line so that a lookup finds its line and decodes that entry alone: env runs at every
 // shell start, and decoding a full cache would cost more than the rest of a warm run. A file
-// laid out otherwise (edited by hand) is still read whole when it is next written; its lookups
-// miss until then.
+// laid out otherwise (edited by hand, or written before entries carried their endpoint) is still
+// read whole when it is next written; its lookups miss until then.
 type cacheFile struct {
 	Entries []cacheEntry `json:"entries"`
 }
 
 type cacheEntry struct {
 	Key      string   `json:"key"` // what was asked: "name:" + the name, or "guid:" + the GUID
+	RC       string   `json:"rc"`  // the Resource Controller's endpoint that answered
 	At       int64    `json:"at"`  // when it was learned, in Unix seconds
 	Instance Instance `json:"instance"`
 }
@@ -141,10 +154,11 @@ func (c *Cache) read(create bool) ([]byte, string) {
 func (c *Cache) lookup(key string) (inst Instance, age time.Duration, ok bool) {
 	data, _ := c.read(false)
 	k, err := json.Marshal(key)
-	if len(data) == 0 || err != nil {
+	rc, rcErr := json.Marshal(c.Endpoint)
+	if len(data) == 0 || err != nil || rcErr != nil {
 		return Instance{}, 0, false
 	}
-	prefix := append(append([]byte("\n{\"key\":"), k...), ',')
+	prefix := append(append(append(append([]byte("\n{\"key\":"), k...), ",\"rc\":"...), rc...), ',')
 	i := bytes.Index(data, prefix)
 	if i < 0 {
 		return Instance{}, 0, false
@@ -154,7 +168,7 @@ func (c *Cache) lookup(key string) (inst Instance, age time.Duration, ok bool) {
 		line = line[:j]
 	}
 	e, decoded := decodeEntry(bytes.TrimSuffix(line, []byte(",")))
-	if !decoded || e.Key != key || !e.Instance.valid() {
+	if !decoded || e.Key != key || e.RC != c.Endpoint || !e.Instance.valid() {
 		return Instance{}, 0, false
 	}
 	age = c.now().Sub(time.Unix(e.At, 0))
@@ -191,6 +205,8 @@ func decodeEntry(line []byte) (e cacheEntry, ok bool) {
 		switch key {
 		case "key":
 			str(raw, &e.Key)
+		case "rc":
+			str(raw, &e.RC)
 		case "at":
 			var err error
 			if e.At, err = jsonfields.Int64(raw); err != nil {
@@ -237,17 +253,17 @@ func (c *Cache) store(add map[string]Instance) {
 	}
 	now := c.now()
 	var f cacheFile
-	_ = json.Unmarshal(data, &f) // a corrupt file is replaced
-	keep := map[string]cacheEntry{}
+	_ = json.Unmarshal(data, &f)       // a corrupt file is replaced
+	keep := map[[2]string]cacheEntry{} // by endpoint and key
 	for _, e := range f.Entries {
-		if age := now.Sub(time.Unix(e.At, 0)); age <= MaxStale && age >= -time.Minute && e.Instance.valid() {
-			if old, dup := keep[e.Key]; !dup || old.At < e.At {
-				keep[e.Key] = e
+		if age := now.Sub(time.Unix(e.At, 0)); age <= MaxStale && age >= -time.Minute && e.RC != "" && e.Instance.valid() {
+			if old, dup := keep[[2]string{e.RC, e.Key}]; !dup || old.At < e.At {
+				keep[[2]string{e.RC, e.Key}] = e
 			}
 		}
 	}
 	for k, inst := range add {
-		keep[k] = cacheEntry{Key: k, At: now.Unix(), Instance: inst}
+		keep[[2]string{c.Endpoint, k}] = cacheEntry{Key: k, RC: c.Endpoint, At: now.Unix(), Instance: inst}
 	}
 	entries := make([]cacheEntry, 0, len(keep))
 	for _, e := range keep {
@@ -257,7 +273,10 @@ func (c *Cache) store(add map[string]Instance) {
 		if entries[a].At != entries[b].At {
 			return entries[a].At > entries[b].At
 		}
-		return entries[a].Key < entries[b].Key
+		if entries[a].Key != entries[b].Key {
+			return entries[a].Key < entries[b].Key
+		}
+		return entries[a].RC < entries[b].RC
 	})
 	if len(entries) > maxEntries {
 		entries = entries[:maxEntries]

@@ -11,7 +11,7 @@
 //	cloud := kms.CloudOf(cfg)                // nil config (an API key without a CLI config): IBM Cloud's public endpoints
 //	r := &kms.Resolver{
 //		Dial:    func() *kms.Client { return &kms.Client{Cloud: cloud, Token: token.JWT, Bound: limit, Trace: trace} },
-//		Cache:   &kms.Cache{Dir: filepath.Join(pluginDir, "instances"), Account: account, Files: disk.Private{}},
+//		Cache:   &kms.Cache{Dir: filepath.Join(pluginDir, "instances"), Account: account, Endpoint: kms.CLIResourceController, Files: disk.Private{}}, // or EnvRCEndpoint's URL
 //		Refresh: refreshFlag,            // --refresh: ask the Resource Controller again
 //		Warn:    warn,                   // a stale entry stood in during an outage
 //	}
@@ -61,7 +61,10 @@
 // Resolutions are kept per account in <Cache.Dir>/<account>.json (mode 0600, in a directory made
 // private through Cache.Files, which the runtime fills with disk.Private: never through a link,
 // never another user's file), keyed by what was asked ("name:" + the name, "guid:" + the GUID; a name's answer
-// is stored under its GUID too). An entry holds the instance's name, GUID, CRN, service, region,
+// is stored under its GUID too) and by the Resource Controller that answered (Cache.Endpoint:
+// EnvRCEndpoint's URL, or CLIResourceController for the CLI's own): what one answered is never
+// another's answer, fresh or stale, and an entry without one (an older file) is a miss. A CRN is
+// answered from the cache only by an entry with that very CRN. An entry holds the instance's name, GUID, CRN, service, region,
 // resource group ID and published endpoints, and when it was learned: nothing secret. The file
 // is one JSON document, {"entries": [...]}, newest first, one entry per line, so that a lookup
 // decodes only its own entry; at most 64 entries are kept.

@@ -79,22 +79,23 @@ func (r *Resolver) instance(ctx context.Context, ref string, urlGiven bool) (Ins
 			return Instance{}, false, err
 		}
 		if inst.Service == KeyProtect || urlGiven {
-			// The cache may know more (the name, published endpoints); the CRN is enough.
-			if known, age, ok := r.Cache.lookupOK(guidKey(inst.GUID)); ok && !r.Refresh && age <= r.Cache.ttl() {
+			// The cache may know more (the name, published endpoints); the CRN is enough. Only
+			// an entry with this very CRN answers: the same GUID under another CRN is not this.
+			if known, age, ok := r.Cache.lookupOK(guidKey(inst.GUID)); ok && known.CRN == inst.CRN && !r.Refresh && age <= r.Cache.ttl() {
 				return known, true, nil
 			}
 			return inst, false, nil
 		}
-		return r.fetch(ctx, inst.GUID, guidKey(inst.GUID), func(ctx context.Context) (Instance, error) {
+		return r.fetch(ctx, inst.GUID, guidKey(inst.GUID), inst.CRN, func(ctx context.Context) (Instance, error) {
 			return r.RC.Get(ctx, inst.GUID)
 		})
 	case IsGUID(ref):
 		guid := strings.ToLower(ref)
-		return r.fetch(ctx, ref, guidKey(guid), func(ctx context.Context) (Instance, error) {
+		return r.fetch(ctx, ref, guidKey(guid), "", func(ctx context.Context) (Instance, error) {
 			return r.RC.Get(ctx, guid)
 		})
 	}
-	return r.fetch(ctx, ref, nameKey(ref), func(ctx context.Context) (Instance, error) {
+	return r.fetch(ctx, ref, nameKey(ref), "", func(ctx context.Context) (Instance, error) {
 		found, err := r.RC.ByName(ctx, ref)
 		switch {
 		case err != nil:
@@ -110,10 +111,11 @@ func (r *Resolver) instance(ctx context.Context, ref string, urlGiven bool) (Ins
 	})
 }
 
-// fetch answers key from the cache when it holds a fresh entry, else asks ask and caches the
-// answer (under key and under the instance's GUID).
-func (r *Resolver) fetch(ctx context.Context, ref, key string, ask func(context.Context) (Instance, error)) (Instance, bool, error) {
+// fetch answers key from the cache when it holds a fresh entry (with the CRN crn, when not ""),
+// else asks ask and caches the answer (under key and under the instance's GUID).
+func (r *Resolver) fetch(ctx context.Context, ref, key, crn string, ask func(context.Context) (Instance, error)) (Instance, bool, error) {
 	known, age, held := r.Cache.lookupOK(key)
+	held = held && (crn == "" || known.CRN == crn)
 	if held && !r.Refresh && age <= r.Cache.ttl() {
 		return known, true, nil
 	}

@@ -37,7 +37,7 @@ func newResolverFixture(t *testing.T) *resolverFixture {
 func (f *resolverFixture) resolver(account string) *Resolver {
 	return &Resolver{
 		RC:    f.rc.client(),
-		Cache: &Cache{Dir: f.dir, Account: account, Now: f.clock.now},
+		Cache: &Cache{Dir: f.dir, Account: account, Endpoint: f.rc.URL, Now: f.clock.now},
 		Warn:  func(s string) { f.warnings = append(f.warnings, s) },
 	}
 }
@@ -303,22 +303,27 @@ func TestTheCacheFile(t *testing.T) {
 func TestACorruptOrTamperedCacheIsIgnored(t *testing.T) {
 	const now = 1772366400 // the fixture's clock
 	good := `{"name":"my-kp","guid":"` + guidKP1 + `","crn":"crn:v1:bluemix:public:kms:us-south:a/x:` + guidKP1 + `::","service":"kms","region":"us-south"}`
-	file := func(at int64, inst string) string {
-		return "{\"entries\":[\n{\"key\":\"name:my-kp\",\"at\":" + jsonInt(at) + ",\"instance\":" + inst + "}\n]}\n"
+	rc := "" // the fixture's Resource Controller, set by each case
+	file := func(at int64, inst string) func() string {
+		return func() string {
+			return "{\"entries\":[\n{\"key\":\"name:my-kp\",\"rc\":\"" + rc + "\",\"at\":" + jsonInt(at) + ",\"instance\":" + inst + "}\n]}\n"
+		}
 	}
-	require.Contains(t, file(now, good), `"at":1772366400`)
+	require.Contains(t, file(now, good)(), `"at":1772366400`)
 	t.Run("the untampered file is a hit", func(t *testing.T) {
 		f := newResolverFixture(t)
+		rc = f.rc.URL
 		require.NoError(t, os.MkdirAll(f.dir, 0o700))
-		require.NoError(t, os.WriteFile(filepath.Join(f.dir, testAccount+".json"), []byte(file(now, good)), 0o600))
+		require.NoError(t, os.WriteFile(filepath.Join(f.dir, testAccount+".json"), []byte(file(now, good)()), 0o600))
 		res, err := f.resolver(testAccount).Resolve(ctxFor(t, 5*time.Second), "my-kp", Choice{})
 		require.NoError(t, err)
 		assert.True(t, res.Cached)
 		assert.Zero(t, f.rc.calls())
 	})
-	for name, content := range map[string]string{
-		"not JSON":        "{not json",
-		"truncated":       file(now, good)[:60],
+	truncated := file(now, good)
+	for name, content := range map[string]func() string{
+		"not JSON":        func() string { return "{not json" },
+		"truncated":       func() string { return truncated()[:60] },
 		"wrong CRN":       file(now, strings.Replace(good, ":"+guidKP1+"::", ":"+guidKP2+"::", 1)),
 		"other service":   file(now, strings.Replace(good, `"service":"kms"`, `"service":"hs-crypto"`, 1)),
 		"odd region":      file(now, strings.Replace(good, `"region":"us-south"`, `"region":"evil.example/x"`, 1)),
@@ -327,9 +332,10 @@ func TestACorruptOrTamperedCacheIsIgnored(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			f := newResolverFixture(t)
+			rc = f.rc.URL
 			require.NoError(t, os.MkdirAll(f.dir, 0o700))
 			path := filepath.Join(f.dir, testAccount+".json")
-			require.NoError(t, os.WriteFile(path, []byte(content), 0o600))
+			require.NoError(t, os.WriteFile(path, []byte(content()), 0o600))
 			res, err := f.resolver(testAccount).Resolve(ctxFor(t, 5*time.Second), "my-kp", Choice{})
 			require.NoError(t, err)
 			assert.False(t, res.Cached)
@@ -347,10 +353,10 @@ func TestACacheFileThatIsALinkIsNotFollowed(t *testing.T) {
 	f := newResolverFixture(t)
 	require.NoError(t, os.MkdirAll(f.dir, 0o700))
 	planted := filepath.Join(t.TempDir(), "planted.json")
-	entry := "{\"entries\":[\n" + `{"key":"name:my-kp","at":` + jsonInt(f.clock.t.Unix()) + `,"instance":{"name":"my-kp","guid":"` + guidKP2 +
+	entry := "{\"entries\":[\n" + `{"key":"name:my-kp","rc":"` + f.rc.URL + `","at":` + jsonInt(f.clock.t.Unix()) + `,"instance":{"name":"my-kp","guid":"` + guidKP2 +
 		`","crn":"crn:v1:bluemix:public:kms:eu-de:a/x:` + guidKP2 + `::","service":"kms","region":"eu-de"}}` + "\n]}\n"
 	require.NoError(t, os.WriteFile(planted, []byte(entry), 0o600))
-	inst, _, ok := (&Cache{Dir: filepath.Dir(planted), Account: "planted", Now: f.clock.now}).lookup("name:my-kp")
+	inst, _, ok := (&Cache{Dir: filepath.Dir(planted), Account: "planted", Endpoint: f.rc.URL, Now: f.clock.now}).lookup("name:my-kp")
 	require.True(t, ok, "the planted file would be a hit if it were followed")
 	require.Equal(t, guidKP2, inst.GUID)
 	require.NoError(t, os.Symlink(planted, filepath.Join(f.dir, testAccount+".json")))

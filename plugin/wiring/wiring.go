@@ -144,8 +144,8 @@ func (rt *Runtime) env(name string) string {
 }
 
 // Resolve finds the instance q names, asked with t, by the run's deadline: from its CRN or the
-// cache (the instance cache beside config.json, per account), else from the Resource
-// Controller, which is worked out only then.
+// cache (the instance cache beside config.json, per account and Resource Controller), else from
+// the Resource Controller, which is worked out only then.
 func (rt *Runtime) Resolve(t token.Token, q kms.Query, warn func(string)) (kms.Resolution, error) {
 	if _, err := rt.loaded(); err != nil {
 		return kms.Resolution{}, err
@@ -154,7 +154,15 @@ func (rt *Runtime) Resolve(t token.Token, q kms.Query, warn func(string)) (kms.R
 	r := &kms.Resolver{Refresh: q.Refresh, Offline: q.Offline, Warn: warn, Deadline: deadline,
 		Dial: func() *kms.Client { return rt.client(t, bound) }}
 	if dir := rt.dir("instances"); dir != "" {
-		r.Cache = &kms.Cache{Dir: dir, Account: t.Account(), Files: disk.Private{}}
+		// The cache's entries are those of the Resource Controller asked: the override's, or the
+		// CLI's cloud's own. Its endpoint is not worked out here: that reads the cloud, which
+		// costs the SDK's whole decode of config.json, more than the rest of a warm shell
+		// start; an account is of one cloud, and its private and public endpoints answer alike.
+		endpoint := kms.CLIResourceController
+		if rt.env(kms.EnvRCEndpoint) != "" {
+			endpoint, _ = kms.ResourceControllerEndpoint(kms.Cloud{}, rt.env) // "" when bad: no cache
+		}
+		r.Cache = &kms.Cache{Dir: dir, Account: t.Account(), Endpoint: endpoint, Files: disk.Private{}}
 	}
 	q.Choice.CLIPrivate = rt.CLIPrivate()
 	return r.Resolve(context.Background(), q.Ref, q.Choice)
