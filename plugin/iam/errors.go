@@ -117,12 +117,20 @@ func (e *Error) Error() string {
 		}
 		return T("IAM at '{{.Endpoint}}' did not answer within {{.Bound}}. Try again later, or raise the limit with 'ibmcloud config --http-timeout SECONDS'.", args)
 	case BadAnswer:
+		if e.Grant == GrantComputeResource {
+			return T("The metadata service at '{{.Endpoint}}' did not answer with a usable access token. Try again later.",
+				map[string]any{"Endpoint": safetext.Quote(e.Endpoint)})
+		}
 		return T("IAM at '{{.Endpoint}}' did not answer with a usable access token. Try again later.",
 			map[string]any{"Endpoint": safetext.Quote(e.Endpoint)})
 	case NoTimeLeft:
 		return T("IAM at '{{.Endpoint}}' was not called: the {{.Bound}} this run had went on waiting, for the IBM Cloud CLI writing its configuration or for another kp-token run refreshing the token. Try again.",
 			map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Bound": e.Bound.String()})
 	case AnswerExpired:
+		if e.Grant == GrantComputeResource {
+			return T("The metadata service at '{{.Endpoint}}' issued a token that expires at {{.Expiry}}, which has already passed by this machine's clock. Check that the system clock is right.",
+				map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Expiry": e.Expiry.UTC().Format(time.RFC3339)})
+		}
 		return T("IAM at '{{.Endpoint}}' issued a token that expires at {{.Expiry}}, which has already passed by this machine's clock. Check that the system clock is right.",
 			map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Expiry": e.Expiry.UTC().Format(time.RFC3339)})
 	}

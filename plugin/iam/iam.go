@@ -126,7 +126,8 @@ func (c *Client) ComputeResource(ctx context.Context, power bool, metadataURL, p
 // expired on arrival means this machine's clock is wrong, which the user must hear.
 func (c *Client) check(g Grant, access string) (token.Token, error) {
 	t, err := token.Parse(access)
-	if err != nil || t.Expiry.IsZero() {
+	if err != nil || t.Expiry.IsZero() || t.Expiry.Year() > 9999 {
+		// Beyond the year 9999 is no real expiry (and past time's range it wraps into the past).
 		return token.Token{}, &Error{Kind: BadAnswer, Grant: g, Endpoint: c.Endpoint}
 	}
 	if !t.Expiry.After(time.Now()) {
