@@ -39,3 +39,11 @@ func TestCheckTellsAnImpossibleExpiryAndWhoIssued(t *testing.T) {
 		assert.NotContains(t, err.Error(), "292277026596")
 	}
 }
+
+// The metadata service never asked because the run's time went on waiting: its name, not IAM's.
+func TestNoTimeLeftNamesTheMetadataService(t *testing.T) {
+	err := &Error{Kind: NoTimeLeft, Grant: GrantComputeResource, Endpoint: "http://169.254.169.254", Bound: 5 * time.Second}
+	assert.Contains(t, err.Error(), "The metadata service at 'http://169.254.169.254' was not called: the 5s this run had went on waiting")
+	err.Grant = GrantAPIKey
+	assert.Contains(t, err.Error(), "IAM at 'http://169.254.169.254' was not called")
+}

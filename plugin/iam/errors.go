@@ -124,6 +124,10 @@ func (e *Error) Error() string {
 		return T("IAM at '{{.Endpoint}}' did not answer with a usable access token. Try again later.",
 			map[string]any{"Endpoint": safetext.Quote(e.Endpoint)})
 	case NoTimeLeft:
+		if e.Grant == GrantComputeResource {
+			return T("The metadata service at '{{.Endpoint}}' was not called: the {{.Bound}} this run had went on waiting, for the IBM Cloud CLI writing its configuration or for another kp-token run refreshing the token. Try again.",
+				map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Bound": e.Bound.String()})
+		}
 		return T("IAM at '{{.Endpoint}}' was not called: the {{.Bound}} this run had went on waiting, for the IBM Cloud CLI writing its configuration or for another kp-token run refreshing the token. Try again.",
 			map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Bound": e.Bound.String()})
 	case AnswerExpired:
