@@ -10,13 +10,15 @@
 #             kp-token env included.
 #
 # The budget is judged on env / sdkfloor in instructions, counted by callgrind (valgrind): the
-# part of the work that is kp-token's own. Instruction counts do not swing with the machine's
-# load as wall time does. It must stay within 1.05 for three runs: env in en_US, which reads no
+# part of the work that is kp-token's own. Instruction counts swing far less than wall time,
+# which drifts with the machine's load and from day to day. It must stay within 1.05 for three runs: env in en_US, which reads no
 # translation; env-ja_JP, the same under LANG=ja_JP.UTF-8, which parses one locale's file; and
 # env-instance, env --instance on a warm instance cache. (The SDK's own start-up loads its en_US
 # bundle whatever the locale, so sdkfloor is the floor under all of them.) Each program is counted
-# five times and the median is taken: the Go runtime's start-up varies a little from run to run
-# (its GC and threads), by up to about 1.5%. Under callgrind the programs run with
+# five times and the least count is taken: what varies from run to run (by up to about 2%) is
+# extra work of the Go runtime's whose amount depends on timing (growing the heap's page
+# summaries, copying stacks, scheduling), never less work, so the least count is the program's
+# own, for the floor and for env alike. Under callgrind the programs run with
 # GODEBUG=asyncpreemptoff=1: the runtime's preemption signals can crash callgrind, and they are
 # no work of the program's.
 #
@@ -155,7 +157,7 @@ fi
 	env-ja_JP LANG=ja_JP.UTF-8 "$tmp/kp-token" env -- \
 	env-instance "$tmp/kp-token" env --instance bench-kp -- minimal "$tmp/minimal"
 
-# The verdict: instructions, counted by callgrind, the median of five counts of each.
+# The verdict: instructions, counted by callgrind, the least of five counts of each.
 if ! command -v valgrind >/dev/null 2>&1; then
 	echo "bench: valgrind is not installed (apt-get install valgrind): no instruction counts, no verdict" >&2
 	exit 1
@@ -163,7 +165,7 @@ fi
 count1() { # VAR=value... PROG ARG...: instructions of one run
 	env GODEBUG=asyncpreemptoff=1 "$@" 2>&1 >/dev/null | sed -n 's/.*Collected : \([0-9]*\).*/\1/p'
 }
-count() { # the median of five counts
+count() { # the least of five counts
 	local n counts=()
 	for _ in 1 2 3 4 5; do
 		n=$(count1 "$@")
@@ -173,7 +175,7 @@ count() { # the median of five counts
 		fi
 		counts+=("$n")
 	done
-	printf '%s\n' "${counts[@]}" | sort -n | sed -n 3p
+	printf '%s\n' "${counts[@]}" | sort -n | sed -n 1p
 }
 vg=(valgrind --tool=callgrind --callgrind-out-file=/dev/null)
 floor_n=$(count "${vg[@]}" "$tmp/sdkfloor")
