@@ -61,17 +61,6 @@ func (i Instance) Endpoint(c Choice) (string, error) {
 	return "", &Error{Kind: NoEndpoint, Instance: i, Private: private}
 }
 
-// CheckURL checks a URL given by hand (--url): http or https, a host, an optional port and path,
-// no userinfo, query, fragment, space or control character. It returns the URL without a
-// trailing slash, or an *Error of Kind BadURL.
-func CheckURL(s string) (string, error) {
-	u, ok := checkURL(s)
-	if !ok {
-		return "", &Error{Kind: BadURL, URL: s}
-	}
-	return u, nil
-}
-
 // Cloud is what the CLI's configuration says of where it works: what the Resource Controller's
 // endpoint depends on. The zero Cloud is IBM Cloud's public network.
 type Cloud struct {
