@@ -14,6 +14,10 @@ import (
 // a starting shell for the whole bound.
 const MaxAttempts = 4
 
+// DefaultTimeout bounds a run, and the calls of a context without a deadline of its own, when
+// nothing else does (no --timeout, no HTTP timeout in the CLI's configuration).
+const DefaultTimeout = 30 * time.Second
+
 // FirstBackoff is the wait after the first failed try; it doubles after each. No jitter: a
 // refresh runs under the single-flight lock (one process per machine talks to IAM) and a lookup
 // is one command's, so there is no herd to spread.
@@ -76,6 +80,20 @@ func (r Retry) Do(ctx context.Context, try func(*http.Client) (again bool, err e
 		}
 		backoff *= 2
 	}
+}
+
+// Again says whether another try may fix a failed call: the server was unavailable (429 or
+// 5xx), or the transport failed (no answer, or one cut short) in a way that is Transient.
+func Again(unavailable, transportFailed bool, err error) bool {
+	return unavailable || transportFailed && Transient(err)
+}
+
+// ErrText is err's text, or "" for nil: what a message shows of a cause that may be missing.
+func ErrText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
 }
 
 // Transient says whether a transport failure may pass on another try: a connection reset, or

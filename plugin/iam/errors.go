@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kp-token/kp-token/i18n"
+	"github.com/kp-token/kp-token/plugin/httpcall"
 	"github.com/kp-token/kp-token/plugin/safetext"
 )
 
@@ -98,10 +99,10 @@ func (e *Error) Error() string {
 	case Unreachable:
 		if e.Grant == GrantComputeResource {
 			return T("Cannot reach the metadata service at '{{.Endpoint}}': {{.Error}}. Check that this server's metadata service is enabled, or log in again by running 'ibmcloud login --vpc-cri'.",
-				map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Error": safetext.Clean(errText(e.Err))})
+				map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Error": safetext.Clean(httpcall.ErrText(e.Err))})
 		}
 		return T("Cannot reach IAM at '{{.Endpoint}}': {{.Error}}. Check your network connection and try again.",
-			map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Error": safetext.Clean(errText(e.Err))})
+			map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Error": safetext.Clean(httpcall.ErrText(e.Err))})
 	case Timeout:
 		args := map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Bound": e.Bound.String()}
 		if e.Grant == GrantComputeResource {
@@ -159,11 +160,4 @@ func (e *Error) detail() string {
 		parts = append(parts, safetext.Clean(e.Message))
 	}
 	return strings.Join(parts, " ")
-}
-
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
 }

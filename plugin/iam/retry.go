@@ -43,11 +43,6 @@ func (c *Client) retry(ctx context.Context, g Grant, endpoint, secret string, tr
 			return false, nil
 		}
 		e := c.classify(g, endpoint, err, secret)
-		return retryable(e, err), e
+		return httpcall.Again(e.Kind == Unavailable, e.Kind == Unreachable || e.Kind == BadAnswer, err), e
 	})
-}
-
-// retryable: IAM unavailable, or a connection reset or cut mid-answer.
-func retryable(e *Error, err error) bool {
-	return e.Kind == Unavailable || (e.Kind == Unreachable || e.Kind == BadAnswer) && httpcall.Transient(err)
 }

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/kp-token/kp-token/i18n"
+	"github.com/kp-token/kp-token/plugin/httpcall"
 	"github.com/kp-token/kp-token/plugin/safetext"
 )
 
@@ -99,7 +100,7 @@ func (e *Error) Error() string {
 		return T("The Resource Controller at '{{.Endpoint}}' could not answer ({{.Detail}}). Try again later.", e.args())
 	case Unreachable:
 		return T("Cannot reach the Resource Controller at '{{.Endpoint}}': {{.Error}}. Check your network connection and try again.",
-			map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Error": safetext.Clean(errText(e.Err))})
+			map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Error": safetext.Clean(httpcall.ErrText(e.Err))})
 	case Timeout:
 		if e.Bound > 0 {
 			return T("The Resource Controller at '{{.Endpoint}}' did not answer within {{.Bound}}. Try again later.",
@@ -169,11 +170,4 @@ func (e *Error) detail() string {
 		parts = append(parts, safetext.Terminal(safetext.Clean(e.Message)))
 	}
 	return strings.Join(parts, " ")
-}
-
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // Client looks up Key Protect and HPCS instances at the Resource Controller with an access
-// token. Its calls end at the context's deadline (DefaultTimeout when it has none).
+// token. Its calls end at the context's deadline (httpcall.DefaultTimeout when it has none).
 type Client struct {
 	Cloud  Cloud               // the CLI's cloud and network: where the Resource Controller is
 	Getenv func(string) string // nil: os.Getenv; EnvRCEndpoint overrides the endpoint

@@ -7,13 +7,9 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"time"
 
 	"github.com/kp-token/kp-token/plugin/httpcall"
 )
-
-// DefaultTimeout bounds the calls of a context that has no deadline of its own.
-const DefaultTimeout = 30 * time.Second
 
 // firstBackoff is httpcall.FirstBackoff, a variable for tests only.
 var firstBackoff = httpcall.FirstBackoff
@@ -24,7 +20,7 @@ var firstBackoff = httpcall.FirstBackoff
 func (c *Client) get(ctx context.Context, endpoint, u, ref string) ([]byte, error) {
 	if _, ok := ctx.Deadline(); !ok {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, DefaultTimeout)
+		ctx, cancel = context.WithTimeout(ctx, httpcall.DefaultTimeout)
 		defer cancel()
 	}
 	var body []byte
@@ -46,7 +42,7 @@ func (c *Client) get(ctx context.Context, endpoint, u, ref string) ([]byte, erro
 			return false, nil
 		}
 		e := c.classify(endpoint, ref, status, b, err)
-		return retryable(e, err), e
+		return httpcall.Again(e.Kind == Unavailable, e.Kind == Unreachable || e.Kind == BadAnswer, err), e
 	})
 	if err != nil {
 		return nil, err
@@ -129,9 +125,4 @@ func answerDetail(body []byte, token string) (code, message string) {
 		code, message = a.Errors[0].Code, a.Errors[0].Message
 	}
 	return httpcall.Hide(code, token), httpcall.Hide(message, token)
-}
-
-// retryable: the Resource Controller unavailable, or a connection reset or cut mid-answer.
-func retryable(e *Error, err error) bool {
-	return e.Kind == Unavailable || (e.Kind == Unreachable || e.Kind == BadAnswer) && httpcall.Transient(err)
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/kp-token/kp-token/i18n"
+	"github.com/kp-token/kp-token/plugin/httpcall"
 	"github.com/kp-token/kp-token/plugin/iam"
 	"github.com/kp-token/kp-token/plugin/safetext"
 )
@@ -52,7 +53,7 @@ func (e *Error) Error() string {
 		return (&iam.Error{Kind: iam.Ended}).Error()
 	case ConfigUnwritable:
 		return T("The refreshed token could not be saved to '{{.Path}}': {{.Error}}. The next command refreshes it again.",
-			map[string]any{"Path": safetext.Quote(e.Path), "Error": safetext.Clean(errText(e.Err))})
+			map[string]any{"Path": safetext.Quote(e.Path), "Error": safetext.Clean(httpcall.ErrText(e.Err))})
 	case ConfigChanged:
 		return T("The refreshed token was not saved: '{{.Path}}' changed meanwhile (a login or logout), and that session is kept.",
 			map[string]any{"Path": safetext.Quote(e.Path)})
@@ -86,11 +87,4 @@ func (e *Error) Unwrap() error { return e.Err }
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
 	return ok && t.Kind == e.Kind
-}
-
-func errText(err error) string {
-	if err == nil {
-		return ""
-	}
-	return err.Error()
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/IBM-Cloud/ibm-cloud-cli-sdk/bluemix/models"
 
 	"github.com/kp-token/kp-token/plugin/cliconfig"
+	"github.com/kp-token/kp-token/plugin/httpcall"
 	"github.com/kp-token/kp-token/plugin/iam"
 	"github.com/kp-token/kp-token/plugin/token"
 )
@@ -70,8 +71,8 @@ func Loaded(c Config) func(time.Time) (Config, error) {
 }
 
 // DefaultTimeout limits a run when the CLI sets no HTTP timeout, so that a shell profile never
-// hangs.
-const DefaultTimeout = 30 * time.Second
+// hangs: httpcall's, the one the Resource Controller's calls fall back on too.
+const DefaultTimeout = httpcall.DefaultTimeout
 
 // Open chooses the token source: an API key from --apikey, else from $IBMCLOUD_API_KEY (or the
 // older $BLUEMIX_API_KEY), else the login session. Every network and lock wait of the run ends
