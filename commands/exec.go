@@ -35,7 +35,7 @@ func NewCmdExec(d *Deps) *cobra.Command {
 		Short: i18n.N("Run a command with the IAM access token in its environment."),
 		Example: "  ibmcloud kp-token exec -- ./list-keys.sh\n" +
 			"  ibmcloud kp-token exec --name KP_TOKEN --no-bearer -- terraform apply\n" +
-			"  ibmcloud kp-token exec --serve --instance my-kp -- python rotate_keys.py   # the SDK renews its own token\n" +
+			"  ibmcloud kp-token exec --serve --instance my-kp -- python rotate_keys.py\n" +
 			"  ibmcloud kp-token exec --serve -- $SHELL",
 		Annotations: map[string]string{"args": "-- COMMAND [ARG...]"},
 		Args: func(_ *cobra.Command, args []string) error {

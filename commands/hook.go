@@ -55,7 +55,8 @@ func NewCmdHook(d *Deps) *cobra.Command {
 	}
 	fs := cmd.Flags()
 	registerName(fs, &o.Name)
-	registerNoBearer(fs, &o.NoBearer)
+	// The hook sets a variable: it prints no token (registerNoBearer's words are print's and env's).
+	fs.BoolVar(&o.NoBearer, "no-bearer", false, i18n.N("Put the token in the variable without the 'Bearer ' prefix."))
 	o.Freshness.register(fs)
 	registerAPIKey(fs, &o.APIKey, i18n.N("Use the API key in this file (@FILE) instead of the login session. $IBMCLOUD_API_KEY works too."), "@FILE")
 	o.registerContainer(fs, i18n.N("Use the container token in this file (@FILE), with --profile, instead of the login session. $IBMCLOUD_CR_TOKEN works too."), "@FILE")
