@@ -35,7 +35,7 @@ func (e *KeyError) Error() string { return e.msg }
 
 func keyErrorf(msg string) error { return &KeyError{msg} }
 
-// readAPIKey resolves --apikey: @FILE (the bare key, or the JSON that 'ibmcloud iam
+// readKey resolves --apikey: @FILE (the bare key, or the JSON that 'ibmcloud iam
 // api-key-create --file' and 'service-api-key-create --file' write), @- (standard input), or
 // the key itself, which works but is visible in the process list and the shell's history, so
 // it is warned about. "" means no flag: the caller falls back to $IBMCLOUD_API_KEY, then the
