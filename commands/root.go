@@ -24,7 +24,7 @@ var subcommands = []struct {
 func NewRoot(d *Deps) *cobra.Command { return newRoot(d, "") }
 
 // newRoot builds the tree with every command, or with only the one named when there is one of
-// that name: env runs at every shell start, and building the other four costs it time.
+// that name: env runs at every shell start, and building all the others costs it time.
 func newRoot(d *Deps, only string) *cobra.Command {
 	root := &cobra.Command{
 		Use:           Namespace,

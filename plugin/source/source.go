@@ -185,9 +185,11 @@ func Endpoint(cfg Config, getenv func(string) string) (url, kind string) {
 	return iam.DefaultEndpoint, EndpointPublic
 }
 
-// run is what every source shares: the IAM client, the run's deadline and the clock. What it
-// reads from the CLI's config beyond the tokens is read when first needed (settle), so that a
-// run with a valid token reads no more of it.
+// run is what every source shares: the IAM client, what the run's deadline counts from
+// (Deadline), and the clock. The config's settings beyond the tokens and the HTTP timeout (the
+// IAM endpoint, the trace, the region) are worked out when first needed (settle): before a
+// refresh, by Describe, and before an API key's or a container token's cache is read; a
+// session's run whose token is still valid does without them.
 type run struct {
 	env     Env
 	timeout time.Duration // --timeout
