@@ -7,7 +7,6 @@ package i18n
 
 import (
 	_ "embed" // the resource files, one string each
-	"encoding/json"
 	"io/fs"
 	"os"
 	"path"
@@ -260,19 +259,6 @@ func file(locale string) (string, error) {
 	return "", &fs.PathError{Op: "open", Path: "resources/all." + locale + ".json", Err: fs.ErrNotExist}
 }
 
-// Load parses one locale's resource file into a map from ID to translation.
-func Load(locale string) (map[string]string, error) {
-	c, err := load(locale)
-	if err != nil {
-		return nil, err
-	}
-	m := make(map[string]string, len(c))
-	for _, e := range c {
-		m[e.id] = e.translation
-	}
-	return m, nil
-}
-
 // load parses one locale's resource file into the catalog T reads: one pass over the embedded
 // file, which is not copied (see decode).
 func load(locale string) (catalog, error) {
@@ -281,17 +267,4 @@ func load(locale string) (catalog, error) {
 		return nil, err
 	}
 	return decode(s)
-}
-
-// Messages returns one locale's resource file as it is written, as encoding/json reads it.
-func Messages(locale string) ([]Message, error) {
-	s, err := file(locale)
-	if err != nil {
-		return nil, err
-	}
-	var list []Message
-	if err := json.Unmarshal([]byte(s), &list); err != nil {
-		return nil, err
-	}
-	return list, nil
 }
