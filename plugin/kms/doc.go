@@ -67,18 +67,20 @@
 // answered from the cache only by an entry with that very CRN. An entry holds the instance's name, GUID, CRN, service, region,
 // resource group ID and published endpoints, and when it was learned: nothing secret. The file
 // is one JSON document, {"entries": [...]}, newest first, one entry per line, so that a lookup
-// decodes only its own entry; at most 64 entries are kept.
+// decodes only its own entry; at most maxEntries entries are kept.
 //
-// An entry is used for DefaultTTL (24 hours) after it was learned; after that the Resource
+// An entry is used for DefaultTTL after it was learned; after that the Resource
 // Controller is asked again, and the stale entry is used (with a warning through
 // Resolver.Warn) only if the Resource Controller cannot be asked (unavailable, unreachable,
-// timed out) and the entry is less than MaxStale (7 days) old. Resolver.Refresh (--refresh)
+// timed out) and the entry is less than MaxStale old. Resolver.Refresh (--refresh)
 // skips the cache and the stale fallback, and stores the fresh answer. An entry that does not
 // decode or check out (CRN, GUID, service, region, endpoints) is a miss, and the file is
 // rewritten at the next store; a cache file or directory that is not the user's is not used,
 // silently (as the API-key token cache). Two runs storing at once may lose one's entry: the
-// next run asks again. A warm resolution reads one small file and makes no network call
-// (BenchmarkWarmResolve: about 45 µs with two entries, 95 µs with 64).
+// next run asks again. A warm resolution reads one small file and makes no network call;
+// BenchmarkWarmResolve (bench_test.go) measures it with two entries and with a full file
+// (go test -run '^$' -bench WarmResolve ./plugin/kms), and make bench (bin/bench.sh,
+// env-instance) the whole command on a warm cache.
 //
 // # instances
 //
@@ -99,7 +101,8 @@
 // and a text that says what to do. No text, error or trace line holds the token: requests
 // carry it in the Authorization header only, traces hide it, and the Resource Controller's own
 // words are cleaned of it before they are quoted. Calls to the Resource Controller share the
-// context's deadline (30 s when it has none), are retried on 429, 5xx and connection resets
-// (Retry-After honoured; at most 4 tries, backoff from 250 ms), read at most 1 MiB per answer,
-// and never follow a redirect or a next_url to another host.
+// context's deadline (httpcall.DefaultTimeout when it has none), are retried on 429, 5xx and
+// connection resets as httpcall.Retry does (Retry-After honoured; at most httpcall.MaxAttempts
+// tries, backoff from httpcall.FirstBackoff), read at most httpcall.MaxAnswer per answer, and
+// never follow a redirect or a next_url to another host.
 package kms
