@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
+	"github.com/mattn/go-runewidth"
 	"github.com/spf13/cobra"
 
 	"github.com/kp-token/kp-token/i18n"
@@ -88,16 +88,39 @@ func writeInstances(w io.Writer, list []*InstanceJSON) error {
 		_, err := fmt.Fprintln(w, i18n.T("No Key Protect or Hyper Protect Crypto Services instance was found."))
 		return err
 	}
-	tw := tabwriter.NewWriter(w, 0, 0, 3, ' ', 0)
 	header := []string{i18n.T("Name"), i18n.T("Service"), i18n.T("Region"), i18n.T("GUID"), i18n.T("Endpoint"), i18n.T("Resource group ID")}
-	fmt.Fprintln(tw, paint(w, headerStyle, strings.Join(header, "\t")))
+	rows := [][]string{header}
 	for _, in := range list {
 		service := map[string]string{kms.KeyProtect: "Key Protect", kms.HPCS: "HPCS"}[in.Service]
 		url := in.URL
 		if url == "" {
 			url = "-"
 		}
-		fmt.Fprintln(tw, strings.Join([]string{safetext.Terminal(in.Name), service, safetext.Terminal(in.Region), safetext.Terminal(in.GUID), safetext.Terminal(url), safetext.Terminal(in.ResourceGroupID)}, "\t"))
+		rows = append(rows, []string{safetext.Terminal(in.Name), service, safetext.Terminal(in.Region), safetext.Terminal(in.GUID), safetext.Terminal(url), safetext.Terminal(in.ResourceGroupID)})
 	}
-	return tw.Flush()
+	// Padded by display width, not by runes as text/tabwriter does: a CJK character takes two
+	// columns of the terminal.
+	widths := make([]int, len(header))
+	for _, r := range rows {
+		for i, cell := range r {
+			widths[i] = max(widths[i], runewidth.StringWidth(cell))
+		}
+	}
+	var b strings.Builder
+	for n, r := range rows {
+		var line strings.Builder
+		for i, cell := range r {
+			line.WriteString(cell)
+			if i < len(r)-1 {
+				line.WriteString(strings.Repeat(" ", widths[i]-runewidth.StringWidth(cell)+3))
+			}
+		}
+		if n == 0 {
+			b.WriteString(paint(w, headerStyle, line.String()) + "\n")
+		} else {
+			b.WriteString(line.String() + "\n")
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
