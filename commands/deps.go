@@ -31,6 +31,9 @@ type Runtime interface {
 	// CheckKeyFile reads the key file at path as a run would (hook checks the file it writes
 	// into a profile), and returns its absolute path.
 	CheckKeyFile(path string, warn func(string)) (string, error)
+	// EnvCRToken is $IBMCLOUD_CR_TOKEN when a run given neither --apikey nor --cr-token would
+	// read it (withProfile: --profile is given, which puts it before $IBMCLOUD_API_KEY), else "".
+	EnvCRToken(withProfile bool) string
 	// Fresh is a new runtime over the same config.json, read again when first needed: a
 	// command that outlives many tokens (exec --serve) opens each token source on one, so that
 	// a login in another terminal is picked up. Nothing is shared with the runtime it came from.

@@ -107,15 +107,20 @@ func runHook(d *Deps, o *HookOptions) error {
 	}
 	switch {
 	case o.APIKey != "":
-		if s.KeyFile, err = hookKeyFile(d.Runtime, o.APIKey, d.warn); err != nil {
+		if s.KeyFile, err = hookKeyFile(d.Runtime, o.APIKey, false, d.warn); err != nil {
 			return err
 		}
 	case o.CRToken != "":
-		if s.CRFile, err = hookKeyFile(d.Runtime, o.CRToken, d.warn); err != nil {
+		if s.CRFile, err = hookKeyFile(d.Runtime, o.CRToken, true, d.warn); err != nil {
 			return err
 		}
-	case o.Profile == "":
-		s.Config = d.Runtime.ConfigPath() // the login session: a new login shows in config.json
+	default:
+		if err := checkEnvCRFile(d.Runtime.EnvCRToken(o.Profile != "")); err != nil {
+			return err
+		}
+		if o.Profile == "" {
+			s.Config = d.Runtime.ConfigPath() // the login session: a new login shows in config.json
+		}
 	}
 	if s.Stamp, err = stampPath(d.Runtime, bin, o.Name); err != nil {
 		return err
@@ -128,11 +133,12 @@ func runHook(d *Deps, o *HookOptions) error {
 	return err
 }
 
-// hookKeyFile checks --apikey for a hook and returns the key file's absolute path. Only a file:
-// the hook's code goes into a profile, where a key must not be written, and runs at every
-// prompt, where standard input is the user's. Only a regular file: reading a FIFO from a
-// profile would hold the shell's start (and take the key meant for someone else).
-func hookKeyFile(rt Runtime, flag string, warn func(string)) (string, error) {
+// hookKeyFile checks --apikey (or, container, --cr-token) for a hook and returns the file's
+// absolute path. Only a file: the hook's code goes into a profile, where a key must not be
+// written, and runs at every prompt, where standard input is the user's. Only a regular file:
+// reading a FIFO from a profile would hold the shell's start (and take the key meant for
+// someone else).
+func hookKeyFile(rt Runtime, flag string, container bool, warn func(string)) (string, error) {
 	path, ok := strings.CutPrefix(flag, "@")
 	if !ok || path == "-" || path == "" {
 		return "", usageErrorf(i18n.T("With hook, --apikey and --cr-token take @FILE only; or set IBMCLOUD_API_KEY or IBMCLOUD_CR_TOKEN."))
@@ -141,10 +147,32 @@ func hookKeyFile(rt Runtime, flag string, warn func(string)) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if info, err := os.Stat(abs); err == nil && !info.Mode().IsRegular() && !info.IsDir() {
+	info, err := os.Stat(abs)
+	switch {
+	case err != nil || info.Mode().IsRegular():
+	case container: // a directory too: the run's words for it would be an API key's
+		return "", usageErrorf(i18n.T("With hook, --cr-token takes a regular file; '{{.Where}}' is not one.", map[string]any{"Where": safetext.Quote(abs)}))
+	case !info.IsDir():
 		return "", usageErrorf(i18n.T("With hook, --apikey takes a regular file; '{{.Where}}' is not one.", map[string]any{"Where": safetext.Quote(abs)}))
 	}
 	return rt.CheckKeyFile(path, warn)
+}
+
+// checkEnvCRFile refuses the file $IBMCLOUD_CR_TOKEN names (as @FILE), crToken, when it is
+// there but not a regular file: every prompt's run would read it (a FIFO would be waited on).
+// One that is missing is the run's to report, as it may be made later.
+func checkEnvCRFile(crToken string) error {
+	path, ok := strings.CutPrefix(crToken, "@")
+	if !ok || path == "" {
+		return nil
+	}
+	if abs, err := filepath.Abs(path); err == nil {
+		path = abs
+	}
+	if info, err := os.Stat(path); err == nil && !info.Mode().IsRegular() {
+		return &statusError{code: 1, msg: i18n.T("IBMCLOUD_CR_TOKEN names '{{.Where}}', which is not a regular file. Name a regular file, or unset IBMCLOUD_CR_TOKEN.", map[string]any{"Where": safetext.Quote(path)})}
+	}
+	return nil
 }
 
 // stampPath is where each shell's stamp goes (with its PID after it): a file in the user's

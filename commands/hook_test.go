@@ -170,7 +170,7 @@ func TestHookRefuses(t *testing.T) {
 		{args: []string{"hook", "bash", "--apikey", "@"}, stderr: "Incorrect Usage: With hook, --apikey and --cr-token take @FILE only"},
 		{args: []string{"hook", "zsh", "--cr-token", "eyJ.token", "--profile", "p"}, stderr: "Incorrect Usage: With hook, --apikey and --cr-token take @FILE only"},
 		{args: []string{"hook", "bash", "--apikey", "@" + device}, stderr: "Incorrect Usage: With hook, --apikey takes a regular file; '" + device + "' is not one."},
-		{args: []string{"hook", "fish", "--cr-token", "@" + device, "--profile", "p"}, stderr: "Incorrect Usage: With hook, --apikey takes a regular file; '" + device + "' is not one."},
+		{args: []string{"hook", "fish", "--cr-token", "@" + device, "--profile", "p"}, stderr: "Incorrect Usage: With hook, --cr-token takes a regular file; '" + device + "' is not one."},
 		{args: []string{"hook", "bash", "--apikey", "@k", "--cr-token", "@t"}, stderr: "Incorrect Usage: --apikey and --cr-token or --profile cannot be used together"},
 		{args: []string{"hook", "bash", "--url", "https://kp.example"}, stderr: "Incorrect Usage: --private, --public and --url choose the endpoint of an --instance"},
 		{args: []string{"hook", "bash", "--quiet"}, stampErr: &disk.UnsafeError{Path: "/run/user/1000/kp-token", Why: "it is a link"},

@@ -31,6 +31,8 @@ type fakeRuntime struct {
 	stampErr error
 
 	fresh func() commands.Runtime // nil: Fresh is the runtime itself
+
+	crTokenEnv string // what EnvCRToken says
 }
 
 func (r *fakeRuntime) Open(req token.Request) (token.Source, error) {
@@ -60,6 +62,8 @@ func (r *fakeRuntime) ConfigPath() string { return r.config }
 func (r *fakeRuntime) StampDir() (string, error) { return r.stampDir, r.stampErr }
 
 func (r *fakeRuntime) CheckKeyFile(path string, _ func(string)) (string, error) { return path, nil }
+
+func (r *fakeRuntime) EnvCRToken(bool) string { return r.crTokenEnv }
 
 func (r *fakeRuntime) Fresh() commands.Runtime {
 	if r.fresh == nil {

@@ -88,7 +88,7 @@ func readContainerToken(ctx context.Context, paths []string) (string, error) {
 			continue
 		}
 		if err != nil {
-			return "", unreadable(path, err)
+			return "", unreadableToken(path, err)
 		}
 		return checkContainerToken(string(data), path)
 	}
@@ -108,4 +108,10 @@ func checkContainerToken(t, where string) (string, error) {
 		}
 	}
 	return t, nil
+}
+
+// unreadableToken says that the container-token file at where cannot be read, and why.
+func unreadableToken(where string, err error) error {
+	return keyErrorf(i18n.T("Cannot read the container token from {{.Where}}: {{.Error}}. Check that it exists and that you can read it.",
+		map[string]any{"Where": safetext.Quote(where), "Error": safetext.OSError(err)}))
 }

@@ -190,6 +190,16 @@ func (rt *Runtime) CheckKeyFile(path string, warn func(string)) (string, error) 
 	return source.CheckKeyFile(path, warn)
 }
 
+// EnvCRToken is $IBMCLOUD_CR_TOKEN when a run given neither --apikey nor --cr-token would read
+// it: $IBMCLOUD_API_KEY (or $BLUEMIX_API_KEY) comes first, unless --profile is given
+// (source.Open).
+func (rt *Runtime) EnvCRToken(withProfile bool) string {
+	if !withProfile && (rt.env("IBMCLOUD_API_KEY") != "" || rt.env("BLUEMIX_API_KEY") != "") {
+		return ""
+	}
+	return rt.env("IBMCLOUD_CR_TOKEN")
+}
+
 // Fresh is a new run over the same config.json, read from disk again when first needed (also
 // when this run's config came from the CLI's context), with the same environment: exec --serve
 // opens a source on one for each token it hands out, so that a login in another terminal is
