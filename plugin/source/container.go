@@ -59,7 +59,7 @@ func (r *run) container(crToken, profile string, req Request) (Source, error) {
 		if req.CRToken != "" {
 			req.Warn(i18n.T("WARNING: A container token given on the command line is visible to other users in the process list. Use --cr-token @FILE or IBMCLOUD_CR_TOKEN instead."))
 		}
-		if _, err := checkContainerToken(crToken, i18n.T("the command line")); err != nil {
+		if _, err := checkContainerToken(crToken, fromCommandLine); err != nil {
 			return nil, err
 		}
 		from, read = "token:"+crToken, func(context.Context) (string, error) { return crToken, nil }
@@ -100,11 +100,17 @@ func readContainerToken(ctx context.Context, paths []string) (string, error) {
 func checkContainerToken(t, where string) (string, error) {
 	t = string(bytes.TrimSpace([]byte(t)))
 	if t == "" {
-		return "", keyErrorf(i18n.T("The container token from {{.Where}} is empty.", map[string]any{"Where": safetext.Quote(where)}))
+		return "", keyErrorf(bySource(where, "", i18n.T("The container token given on the command line is empty."),
+			func(w string) string {
+				return i18n.T("The container token from {{.Where}} is empty.", map[string]any{"Where": w})
+			}))
 	}
 	for i := 0; i < len(t); i++ {
 		if t[i] <= ' ' || t[i] >= 0x7f {
-			return "", keyErrorf(i18n.T("The container token from {{.Where}} holds spaces or characters a token does not have.", map[string]any{"Where": safetext.Quote(where)}))
+			return "", keyErrorf(bySource(where, "", i18n.T("The container token given on the command line holds spaces or characters a token does not have."),
+				func(w string) string {
+					return i18n.T("The container token from {{.Where}} holds spaces or characters a token does not have.", map[string]any{"Where": w})
+				}))
 		}
 	}
 	return t, nil

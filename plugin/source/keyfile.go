@@ -46,7 +46,7 @@ func readKey(flag string, stdin io.Reader, warn func(string)) (string, error) {
 	}
 	if !strings.HasPrefix(flag, "@") {
 		warn(i18n.T("WARNING: An API key given on the command line is visible to other users in the process list and stays in your shell history. Use --apikey @FILE, --apikey @- or IBMCLOUD_API_KEY instead."))
-		return checkKey(flag, i18n.T("the command line"))
+		return checkKey(flag, fromCommandLine)
 	}
 	where := flag[1:]
 	var data []byte
@@ -56,7 +56,7 @@ func readKey(flag string, stdin io.Reader, warn func(string)) (string, error) {
 			// Reading a terminal to its end would wait, silently, for Ctrl-D.
 			return "", keyErrorf(i18n.T("--apikey @- reads the key from standard input, which is a terminal. Pipe the key in, or use --apikey @FILE."))
 		}
-		where = i18n.T("standard input")
+		where = fromStdin
 		data, err = io.ReadAll(io.LimitReader(stdin, maxKeyFile))
 	} else {
 		if where, err = expandHome(where); err != nil {
@@ -76,7 +76,11 @@ func readKey(flag string, stdin io.Reader, warn func(string)) (string, error) {
 			APIKey *string `json:"apikey"`
 		}
 		if json.Unmarshal(data, &file) != nil || file.APIKey == nil {
-			return "", keyErrorf(i18n.T("The API key from {{.Where}} is JSON without an 'apikey' field. Use the file that 'ibmcloud iam api-key-create NAME --file FILE' writes.", map[string]any{"Where": safetext.Quote(where)}))
+			return "", keyErrorf(bySource(where,
+				i18n.T("The API key from standard input is JSON without an 'apikey' field. Use the file that 'ibmcloud iam api-key-create NAME --file FILE' writes."), "",
+				func(w string) string {
+					return i18n.T("The API key from {{.Where}} is JSON without an 'apikey' field. Use the file that 'ibmcloud iam api-key-create NAME --file FILE' writes.", map[string]any{"Where": w})
+				}))
 		}
 		return checkKey(*file.APIKey, where)
 	}
@@ -165,6 +169,9 @@ func warnIfShared(path string, warn func(string)) {
 }
 
 func unreadable(where string, err error) error {
+	if where == fromStdin {
+		return keyErrorf(i18n.T("Cannot read the API key from standard input: {{.Error}}.", map[string]any{"Error": safetext.OSError(err)}))
+	}
 	return keyErrorf(i18n.T("Cannot read the API key from {{.Where}}: {{.Error}}. Check that it exists and that you can read it.",
 		map[string]any{"Where": safetext.Quote(where), "Error": safetext.OSError(err)}))
 }
@@ -218,14 +225,45 @@ func readRegular(ctx context.Context, path string) ([]byte, error) {
 
 // checkKey refuses what cannot be an API key (IBM's are printable ASCII without spaces),
 // without repeating it.
+// A key or token that came from no file is named by one of these, never by a translated word
+// composed into a sentence: languages word "from standard input" and "given on the command
+// line" each their own way (articles, particles), so each has whole sentences of its own. No
+// path holds a NUL.
+const (
+	fromStdin       = "\x00stdin"
+	fromCommandLine = "\x00command line"
+)
+
+// bySource is the sentence for where: standard input's, the command line's, or file's with the
+// path quoted.
+func bySource(where, stdin, commandLine string, file func(quoted string) string) string {
+	switch where {
+	case fromStdin:
+		return stdin
+	case fromCommandLine:
+		return commandLine
+	}
+	return file(safetext.Quote(where))
+}
+
 func checkKey(key, where string) (string, error) {
 	key = strings.TrimSpace(key)
 	if key == "" {
-		return "", keyErrorf(i18n.T("The API key from {{.Where}} is empty. Give the key itself, or the file that 'ibmcloud iam api-key-create NAME --file FILE' writes.", map[string]any{"Where": safetext.Quote(where)}))
+		return "", keyErrorf(bySource(where,
+			i18n.T("The API key from standard input is empty. Give the key itself, or the file that 'ibmcloud iam api-key-create NAME --file FILE' writes."),
+			i18n.T("The API key given on the command line is empty. Give the key itself, or the file that 'ibmcloud iam api-key-create NAME --file FILE' writes."),
+			func(w string) string {
+				return i18n.T("The API key from {{.Where}} is empty. Give the key itself, or the file that 'ibmcloud iam api-key-create NAME --file FILE' writes.", map[string]any{"Where": w})
+			}))
 	}
 	for i := 0; i < len(key); i++ {
 		if key[i] <= ' ' || key[i] >= 0x7f {
-			return "", keyErrorf(i18n.T("The API key from {{.Where}} holds spaces or characters an API key does not have. Check that it is the key itself, copied whole.", map[string]any{"Where": safetext.Quote(where)}))
+			return "", keyErrorf(bySource(where,
+				i18n.T("The API key from standard input holds spaces or characters an API key does not have. Check that it is the key itself, copied whole."),
+				i18n.T("The API key given on the command line holds spaces or characters an API key does not have. Check that it is the key itself, copied whole."),
+				func(w string) string {
+					return i18n.T("The API key from {{.Where}} holds spaces or characters an API key does not have. Check that it is the key itself, copied whole.", map[string]any{"Where": w})
+				}))
 		}
 	}
 	return key, nil
