@@ -6,7 +6,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/mattn/go-runewidth"
 	"github.com/spf13/cobra"
 
 	"github.com/kp-token/kp-token/i18n"
@@ -103,7 +102,7 @@ func writeInstances(w io.Writer, list []*InstanceJSON) error {
 	widths := make([]int, len(header))
 	for _, r := range rows {
 		for i, cell := range r {
-			widths[i] = max(widths[i], runewidth.StringWidth(cell))
+			widths[i] = max(widths[i], displayWidth(cell))
 		}
 	}
 	var b strings.Builder
@@ -112,7 +111,7 @@ func writeInstances(w io.Writer, list []*InstanceJSON) error {
 		for i, cell := range r {
 			line.WriteString(cell)
 			if i < len(r)-1 {
-				line.WriteString(strings.Repeat(" ", widths[i]-runewidth.StringWidth(cell)+3))
+				line.WriteString(strings.Repeat(" ", widths[i]-displayWidth(cell)+3))
 			}
 		}
 		if n == 0 {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/mattn/go-isatty"
+	"golang.org/x/text/width"
 
 	"github.com/kp-token/kp-token/i18n"
 )
@@ -55,4 +56,21 @@ func warn(w io.Writer, message string) {
 // oneLine prints message on one line, marked as kp-token's: how the shell hook's runs report.
 func oneLine(w io.Writer, message string) {
 	_, _ = io.WriteString(w, Namespace+": "+strings.Join(strings.Fields(message), " ")+"\n")
+}
+
+// displayWidth is how many columns s takes on a terminal: East Asian wide and fullwidth
+// characters take two, as golang.org/x/text/width classifies them (its tables are static: the
+// go-runewidth package built its own at start-up, and cost every shell start more than all of
+// kp-token's own work).
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch width.LookupRune(r).Kind() {
+		case width.EastAsianWide, width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
 }

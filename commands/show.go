@@ -9,7 +9,6 @@ import (
 
 	"github.com/kp-token/kp-token/plugin/kms"
 
-	"github.com/mattn/go-runewidth"
 	"github.com/spf13/cobra"
 
 	"github.com/kp-token/kp-token/i18n"
@@ -277,11 +276,11 @@ func writeSession(w io.Writer, s SessionJSON, t token.Token, now time.Time) erro
 	// Padded by display width: a CJK character takes two columns of the terminal.
 	width := 0
 	for _, r := range rows {
-		width = max(width, runewidth.StringWidth(r[0]))
+		width = max(width, displayWidth(r[0]))
 	}
 	var b strings.Builder
 	for _, r := range rows {
-		pad := strings.Repeat(" ", width-runewidth.StringWidth(r[0])+3)
+		pad := strings.Repeat(" ", width-displayWidth(r[0])+3)
 		b.WriteString(paint(w, headerStyle, r[0]) + pad + r[1] + "\n")
 	}
 	_, err := io.WriteString(w, b.String())

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mattn/go-runewidth"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -23,7 +22,7 @@ func valueColumns(out string) [][]int {
 	for _, line := range strings.Split(strings.TrimRight(out, "\n"), "\n") {
 		var c []int
 		for _, m := range gap.FindAllStringIndex(line, -1) {
-			c = append(c, runewidth.StringWidth(line[:m[1]]))
+			c = append(c, displayWidth(line[:m[1]]))
 		}
 		cols = append(cols, c)
 	}
