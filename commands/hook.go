@@ -16,7 +16,6 @@ import (
 	"github.com/kp-token/kp-token/commands/hooks"
 	"github.com/kp-token/kp-token/commands/shell"
 	"github.com/kp-token/kp-token/i18n"
-	"github.com/kp-token/kp-token/plugin/disk"
 	"github.com/kp-token/kp-token/plugin/safetext"
 )
 
@@ -180,9 +179,9 @@ func checkEnvCRFile(crToken string) error {
 // that have ended are removed here, at the start of a new one.
 func stampPath(rt Runtime, bin, name string) (string, error) {
 	dir, err := rt.StampDir()
-	var unsafe *disk.UnsafeError
+	var unsafe UserFacing // an unsafe directory (disk.UnsafeError) says what to remove
 	if errors.As(err, &unsafe) {
-		return "", &statusError{code: 1, msg: unsafe.Error()} // it says what to remove
+		return "", &statusError{code: 1, msg: unsafe.Error()}
 	}
 	if err != nil {
 		return "", &statusError{code: 1, msg: i18n.T("There is no directory for the hook's stamp file: {{.Error}}. Set XDG_RUNTIME_DIR or XDG_CACHE_HOME to a directory of yours that you can write to.", map[string]any{"Error": err.Error()})}

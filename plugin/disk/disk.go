@@ -82,6 +82,10 @@ type UnsafeError struct {
 	Why  string
 }
 
+// UserFacing marks the error as written for the user (commands.UserFacing): it says what to
+// remove or change.
+func (*UnsafeError) UserFacing() {}
+
 func (e *UnsafeError) Error() string {
 	return i18n.T("'{{.Path}}' is not safe to use: {{.Why}}. Remove it, and kp-token makes it again as it should be.",
 		map[string]any{"Path": safetext.Quote(e.Path), "Why": e.Why})
