@@ -37,7 +37,7 @@ import (
 func Path() string { return config_helpers.ConfigFilePath() }
 
 // Snapshot is config.json as read once and checked. It answers the session's tokens, locale,
-// private-endpoint setting and HTTP timeout itself, from the few fields every run needs
+// private-endpoint setting, HTTP timeout and cloud (cloudFields) itself, from the few fields every run needs
 // (decodeSession); everything else (the IAM endpoint the CLI targets, the region, the trace, a
 // compute resource's profile) is answered by the SDK's own config code (core_config) over the
 // same bytes, decoded into the SDK's struct only when first asked: that decode costs a fifth of
@@ -47,6 +47,7 @@ type Snapshot struct {
 	data    []byte
 	session sessionFields
 	timeout httpTimeout
+	cloud   cloudFields
 
 	once sync.Once
 	full *core_config.BXConfigData
@@ -71,17 +72,29 @@ type httpTimeout struct {
 	ok      bool // decoded: absent, null or a number the SDK takes
 }
 
+// cloudFields are the SDK's fields that say which cloud and network the CLI targets, which the
+// instance cache's key needs at every warm lookup (the Resource Controller's endpoint): the SDK's
+// CloudName, CloudType, CurrentRegion().Name and IsAccessFromVPC are these fields as they are.
+// Read apart from the session's, as httpTimeout is: a value the SDK cannot decode leaves them to
+// the SDK's decode, which reports it, and costs no valid token.
+type cloudFields struct {
+	Name, Type, Region string
+	VPC                bool
+	ok                 bool // decoded: each absent, null or of the SDK's type
+}
+
 // decodeSession decodes the session's fields of data as encoding/json decodes them into
 // sessionFields (names matched regardless of case, the last of a name winning, null leaving a
 // field alone, the first mistyped field the error), without its reflection: a shell start pays
 // for nothing else of config.json (jsonfields). Only a document that is no object at all is
 // left to encoding/json, for its own words.
-func decodeSession(data []byte) (sessionFields, httpTimeout, error) {
+func decodeSession(data []byte) (sessionFields, httpTimeout, cloudFields, error) {
 	var f sessionFields
 	timeout := httpTimeout{ok: true}
+	cloud := cloudFields{ok: true}
 	if trimmed := bytes.TrimLeft(data, " \t\r\n"); len(trimmed) == 0 || trimmed[0] != '{' {
 		err := json.Unmarshal(data, &f)
-		return f, timeout, err
+		return f, timeout, cloud, err
 	}
 	var err error
 	walkErr := jsonfields.Members(data, func(key string, raw []byte) bool {
@@ -105,6 +118,16 @@ func decodeSession(data []byte) (sessionFields, httpTimeout, error) {
 		case strings.EqualFold(key, "HTTPTimeout") && timeout.ok:
 			n, timeoutErr := jsonfields.Int64(raw)
 			timeout = httpTimeout{seconds: int(n), ok: timeoutErr == nil}
+		case cloud.ok && strings.EqualFold(key, "CloudName"):
+			cloud.Name, cloud.ok = cloudString(raw)
+		case cloud.ok && strings.EqualFold(key, "CloudType"):
+			cloud.Type, cloud.ok = cloudString(raw)
+		case cloud.ok && strings.EqualFold(key, "Region"):
+			cloud.Region, cloud.ok = cloudString(raw)
+		case cloud.ok && strings.EqualFold(key, "IsAccessFromVPC"):
+			var vpcErr error
+			cloud.VPC, vpcErr = jsonfields.Bool(raw)
+			cloud.ok = vpcErr == nil
 		}
 		var typ *json.UnmarshalTypeError
 		if errors.As(err, &typ) {
@@ -113,9 +136,15 @@ func decodeSession(data []byte) (sessionFields, httpTimeout, error) {
 		return err == nil
 	})
 	if walkErr != nil {
-		return f, timeout, walkErr
+		return f, timeout, cloud, walkErr
 	}
-	return f, timeout, err
+	return f, timeout, cloud, err
+}
+
+// cloudString is a string field of cloudFields, false when it is not a string.
+func cloudString(raw []byte) (string, bool) {
+	v, err := jsonfields.String(raw)
+	return v, err == nil
 }
 
 // Load reads path and decodes the session's fields, reporting what does not parse instead of
@@ -147,7 +176,7 @@ func Load(path string, deadline time.Time) (*Snapshot, error) {
 			return nil, classify(path, err)
 		}
 		s := &Snapshot{Path: path, data: data}
-		s.session, s.timeout, err = parseSession(path, data)
+		s.session, s.timeout, s.cloud, err = parseSession(path, data)
 		if err == nil {
 			return s, nil
 		}
@@ -181,8 +210,13 @@ func (s *Snapshot) IAMEndpoint() string { return s.Repository().IAMEndpoint() }
 // which is all the SDK reads for it (an instance's endpoint is chosen by it at every shell start).
 func (s *Snapshot) IsPrivateEndpointEnabled() bool { return s.session.IsPrivate }
 
-// CurrentRegion is the targeted region.
-func (s *Snapshot) CurrentRegion() models.Region { return s.Repository().CurrentRegion() }
+// CurrentRegion is the targeted region: config.json's Region, all the SDK reads for it.
+func (s *Snapshot) CurrentRegion() models.Region {
+	if s.cloud.ok {
+		return models.Region{Name: s.cloud.Region}
+	}
+	return s.Repository().CurrentRegion()
+}
 
 // HTTPTimeout is the CLI's HTTP timeout in seconds, 0 when unset.
 func (s *Snapshot) HTTPTimeout() int {
@@ -208,14 +242,30 @@ func (s *Snapshot) VPCCRITokenURL() string { return s.Repository().VPCCRITokenUR
 func (s *Snapshot) PVSCRITokenURL() string { return s.Repository().PVSCRITokenURL() }
 
 // CloudName, CloudType, IsAccessFromVPC: which cloud and network the CLI targets (for the
-// Resource Controller's endpoint).
-func (s *Snapshot) CloudName() string { return s.Repository().CloudName() }
+// Resource Controller's endpoint), config.json's fields of those names, all the SDK reads for
+// them (cloudFields).
+func (s *Snapshot) CloudName() string {
+	if s.cloud.ok {
+		return s.cloud.Name
+	}
+	return s.Repository().CloudName()
+}
 
 // CloudType is the CLI's cloud type, such as public.
-func (s *Snapshot) CloudType() string { return s.Repository().CloudType() }
+func (s *Snapshot) CloudType() string {
+	if s.cloud.ok {
+		return s.cloud.Type
+	}
+	return s.Repository().CloudType()
+}
 
 // IsAccessFromVPC says the CLI reaches private endpoints from a VPC.
-func (s *Snapshot) IsAccessFromVPC() bool { return s.Repository().IsAccessFromVPC() }
+func (s *Snapshot) IsAccessFromVPC() bool {
+	if s.cloud.ok {
+		return s.cloud.VPC
+	}
+	return s.Repository().IsAccessFromVPC()
+}
 
 // Trace is the CLI's trace setting.
 func (s *Snapshot) Trace() string { return s.Repository().Trace() }
@@ -287,15 +337,15 @@ func parse(path string, data []byte, v any) error {
 }
 
 // parseSession is parse for the session's fields (decodeSession).
-func parseSession(path string, data []byte) (sessionFields, httpTimeout, error) {
+func parseSession(path string, data []byte) (sessionFields, httpTimeout, cloudFields, error) {
 	if len(data) == 0 {
-		return sessionFields{}, httpTimeout{}, &Problem{Kind: Empty, Path: path}
+		return sessionFields{}, httpTimeout{}, cloudFields{}, &Problem{Kind: Empty, Path: path}
 	}
-	f, timeout, err := decodeSession(data)
+	f, timeout, cloud, err := decodeSession(data)
 	if err != nil {
-		return sessionFields{}, httpTimeout{}, &Problem{Kind: Corrupt, Path: path, Detail: describeJSONError(err)}
+		return sessionFields{}, httpTimeout{}, cloudFields{}, &Problem{Kind: Corrupt, Path: path, Detail: describeJSONError(err)}
 	}
-	return f, timeout, nil
+	return f, timeout, cloud, nil
 }
 
 // describeJSONError keeps the position of a syntax error or the name of a mistyped field, but
@@ -333,7 +383,7 @@ func SaveTokens(ctx context.Context, path string, expected, next Tokens, now tim
 	if err != nil {
 		return classify(path, err)
 	}
-	cfg, _, err := parseSession(path, data)
+	cfg, _, _, err := parseSession(path, data)
 	if err != nil {
 		return err
 	}
