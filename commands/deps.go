@@ -28,9 +28,9 @@ type Runtime interface {
 	ConfigPath() string
 	// StampDir is the user's private directory for the hook's stamp files.
 	StampDir() (string, error)
-	// CheckKeyFile reads the key file at path as a run would (hook checks the file it writes
-	// into a profile), and returns its absolute path.
-	CheckKeyFile(path string, warn func(string)) (string, error)
+	// CheckKeyFile reads the key file at path, or with container the container-token file, as a
+	// run would (hook checks the file it writes into a profile), and returns its absolute path.
+	CheckKeyFile(path string, container bool, warn func(string)) (string, error)
 	// EnvCRToken is $IBMCLOUD_CR_TOKEN when a run given neither --apikey nor --cr-token would
 	// read it (withProfile: --profile is given, which puts it before $IBMCLOUD_API_KEY), else "".
 	EnvCRToken(withProfile bool) string

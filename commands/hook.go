@@ -154,7 +154,7 @@ func hookKeyFile(rt Runtime, flag string, container bool, warn func(string)) (st
 	case !info.IsDir():
 		return "", usageErrorf(i18n.T("With hook, --apikey takes a regular file; '{{.Where}}' is not one.", map[string]any{"Where": safetext.Quote(abs)}))
 	}
-	return rt.CheckKeyFile(path, warn)
+	return rt.CheckKeyFile(path, container, warn)
 }
 
 // checkEnvCRFile refuses the file $IBMCLOUD_CR_TOKEN names (as @FILE), crToken, when it is

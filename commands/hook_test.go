@@ -28,7 +28,7 @@ type hookRuntime struct {
 	checked []string // the paths CheckKeyFile was asked about
 }
 
-func (r *hookRuntime) CheckKeyFile(path string, _ func(string)) (string, error) {
+func (r *hookRuntime) CheckKeyFile(path string, _ bool, _ func(string)) (string, error) {
 	r.checked = append(r.checked, path)
 	return filepath.Join(r.keyDir, filepath.Base(path)), nil
 }

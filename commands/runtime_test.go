@@ -61,7 +61,9 @@ func (r *fakeRuntime) ConfigPath() string { return r.config }
 
 func (r *fakeRuntime) StampDir() (string, error) { return r.stampDir, r.stampErr }
 
-func (r *fakeRuntime) CheckKeyFile(path string, _ func(string)) (string, error) { return path, nil }
+func (r *fakeRuntime) CheckKeyFile(path string, _ bool, _ func(string)) (string, error) {
+	return path, nil
+}
 
 func (r *fakeRuntime) EnvCRToken(bool) string { return r.crTokenEnv }
 

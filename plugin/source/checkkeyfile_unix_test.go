@@ -23,7 +23,7 @@ func TestCheckKeyFileRefusesAFIFO(t *testing.T) {
 	require.NoError(t, syscall.Mkfifo(fifo, 0o600))
 	done := make(chan error, 1)
 	go func() {
-		_, err := source.CheckKeyFile(fifo, func(string) {})
+		_, err := source.CheckKeyFile(fifo, false, func(string) {})
 		done <- err
 	}()
 	select {

@@ -46,7 +46,7 @@ func (r *run) container(crToken, profile string, req Request) (Source, error) {
 	read := func(ctx context.Context) (string, error) { return readContainerToken(ctx, ContainerTokenPaths) }
 	switch {
 	case strings.HasPrefix(crToken, "@"):
-		path, err := expandHome(crToken[1:])
+		path, err := expandHome(crToken[1:], true)
 		if err == nil {
 			// One file, one credential (and one cache entry), however the path was written.
 			path, err = filepath.Abs(path)

@@ -59,7 +59,7 @@ func readKey(flag string, stdin io.Reader, warn func(string)) (string, error) {
 		where = fromStdin
 		data, err = io.ReadAll(io.LimitReader(stdin, maxKeyFile))
 	} else {
-		if where, err = expandHome(where); err != nil {
+		if where, err = expandHome(where, false); err != nil {
 			return "", err
 		}
 		data, err = readKeyFile(where)
@@ -120,10 +120,12 @@ func readAPIKey(req Request, deadline time.Time) (string, error) {
 	}
 }
 
-// CheckKeyFile reads the key file at path as a run reads a token file (hook checks the file it
-// writes into a profile), and returns its absolute path.
-func CheckKeyFile(path string, warn func(string)) (string, error) {
-	path, err := expandHome(path)
+// CheckKeyFile reads the key file at path, or with container the container-token file, as a
+// run reads a token file (hook checks the file it writes into a profile), and returns its
+// absolute path. Only an API key's file is warned about when others may read it: Kubernetes
+// projects container tokens readable by all, and a container token is bound to its pod.
+func CheckKeyFile(path string, container bool, warn func(string)) (string, error) {
+	path, err := expandHome(path, container)
 	if err != nil {
 		return "", err
 	}
@@ -133,27 +135,39 @@ func CheckKeyFile(path string, warn func(string)) (string, error) {
 	// A regular file only, never waited on: the hook writes its path into a profile, read at
 	// every shell's start.
 	if _, err := readRegular(context.Background(), path); err != nil {
+		if container {
+			return "", unreadableToken(path, err)
+		}
 		return "", unreadable(path, err)
 	}
-	warnIfShared(path, warn)
+	if !container {
+		warnIfShared(path, warn)
+	}
 	return path, nil
 }
 
 // expandHome reads a leading ~/ as the user's home directory, as a shell would have had the
-// path been typed without the @ in front of it.
-func expandHome(path string) (string, error) {
+// path been typed without the @ in front of it; its errors name the container token with
+// container, else the API key.
+func expandHome(path string, container bool) (string, error) {
 	if !strings.HasPrefix(path, "~") {
 		return path, nil
 	}
 	rest, ok := strings.CutPrefix(path, "~/")
 	if !ok && path != "~" {
-		return "", keyErrorf(i18n.T("Cannot read the API key from {{.Where}}: only ~/ stands for a home directory here. Give the whole path.",
-			map[string]any{"Where": safetext.Quote(path)}))
+		args := map[string]any{"Where": safetext.Quote(path)}
+		if container {
+			return "", keyErrorf(i18n.T("Cannot read the container token from {{.Where}}: only ~/ stands for a home directory here. Give the whole path.", args))
+		}
+		return "", keyErrorf(i18n.T("Cannot read the API key from {{.Where}}: only ~/ stands for a home directory here. Give the whole path.", args))
 	}
 	home, err := os.UserHomeDir()
 	if err != nil {
-		return "", keyErrorf(i18n.T("Cannot read the API key from {{.Where}}: there is no home directory to read ~ as ({{.Error}}). Give the whole path.",
-			map[string]any{"Where": safetext.Quote(path), "Error": safetext.OSError(err)}))
+		args := map[string]any{"Where": safetext.Quote(path), "Error": safetext.OSError(err)}
+		if container {
+			return "", keyErrorf(i18n.T("Cannot read the container token from {{.Where}}: there is no home directory to read ~ as ({{.Error}}). Give the whole path.", args))
+		}
+		return "", keyErrorf(i18n.T("Cannot read the API key from {{.Where}}: there is no home directory to read ~ as ({{.Error}}). Give the whole path.", args))
 	}
 	return filepath.Join(home, rest), nil
 }

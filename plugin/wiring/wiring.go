@@ -185,9 +185,10 @@ func (rt *Runtime) ConfigPath() string { return rt.path }
 // StampDir is the user's private directory, where each hooked shell keeps its stamp file.
 func (rt *Runtime) StampDir() (string, error) { return disk.PrivateDir() }
 
-// CheckKeyFile reads the key file at path as a run would, and returns its absolute path.
-func (rt *Runtime) CheckKeyFile(path string, warn func(string)) (string, error) {
-	return source.CheckKeyFile(path, warn)
+// CheckKeyFile reads the key file at path (with container, the container-token file) as a run
+// would, and returns its absolute path.
+func (rt *Runtime) CheckKeyFile(path string, container bool, warn func(string)) (string, error) {
+	return source.CheckKeyFile(path, container, warn)
 }
 
 // EnvCRToken is $IBMCLOUD_CR_TOKEN when a run given neither --apikey nor --cr-token would read
