@@ -32,7 +32,7 @@ const (
 // contains a token.
 type Error struct {
 	Kind  Kind
-	Path  string // the file concerned; for NotCached, the credential's source (FromContainer)
+	Path  string // the file concerned (KeyTimeout: or standard input); for NotCached, the credential's source (FromContainer)
 	Bound time.Duration
 	Err   error
 }
@@ -74,8 +74,13 @@ func (e *Error) Error() string {
 		}
 		return T("No token for this API key is cached, and show makes no call to IAM. Run 'ibmcloud kp-token env' with the key first.")
 	case KeyTimeout:
-		return T("Cannot read the API key from {{.Where}}: nothing came within {{.Bound}}. Keep the key in a regular file.",
-			map[string]any{"Where": e.Path, "Bound": e.Bound.String()})
+		return bySource(e.Path,
+			T("Cannot read the API key from standard input: nothing came within {{.Bound}}. Keep the key in a regular file.",
+				map[string]any{"Bound": e.Bound.String()}), "",
+			func(w string) string {
+				return T("Cannot read the API key from {{.Where}}: nothing came within {{.Bound}}. Keep the key in a regular file.",
+					map[string]any{"Where": w, "Bound": e.Bound.String()})
+			})
 	}
 	return T("An unexpected error occurred.")
 }

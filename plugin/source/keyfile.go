@@ -114,7 +114,7 @@ func readAPIKey(req Request, deadline time.Time) (string, error) {
 		// usage error: the command line is right, and a prompt must not get the whole help.
 		where := req.APIKey[1:]
 		if where == "-" {
-			where = i18n.T("standard input")
+			where = fromStdin
 		}
 		return "", &Error{Kind: KeyTimeout, Path: where, Bound: req.Timeout}
 	}

@@ -2,9 +2,11 @@ package source
 
 import (
 	"errors"
+	"io"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -32,6 +34,12 @@ func TestKeySourcesAreWholeSentences(t *testing.T) {
 		"stdin JSON": func() error { _, err := readKey("@-", strings.NewReader(`{"x":1}`), noWarn); return err },
 		"stdin unreadable": func() error {
 			_, err := readKey("@-", errReader{}, noWarn)
+			return err
+		},
+		"stdin timeout": func() error {
+			r, w := io.Pipe() // nobody writes: the deadline, already past, ends the read
+			defer w.Close()
+			_, err := readAPIKey(Request{APIKey: "@-", Stdin: r, Timeout: time.Second}, time.Now())
 			return err
 		},
 		"command line spaces": func() error { _, err := readKey("a\x01b", nil, noWarn); return err },
