@@ -13,17 +13,6 @@ import (
 	"github.com/kp-token/kp-token/plugin/token"
 )
 
-// apiKey is the source for an API key: exchanged at IAM, cached.
-func (r *run) apiKey(key string, req Request) Source {
-	r.keyOnly = true
-	a := &exchanged{run: r, source: FromAPIKey, identity: key}
-	a.get = func(ctx context.Context) (token.Token, error) { return a.iam.APIKey(ctx, key) }
-	if !req.NoCache {
-		a.cacheDir = r.env.CacheDir
-	}
-	return a
-}
-
 // ContainerTokenPaths are where IBM's container authenticators look for a compute-resource
 // token when none is given, in this order: a vault-injected token, a Kubernetes service
 // account token projected for IAM, Code Engine's.
