@@ -36,19 +36,14 @@ const maxCacheFile = 256 << 10
 type Cache struct {
 	Dir     string // absolute, such as <CLI config dir>/plugins/kp-token/instances
 	Account string // the token's account ID
-	// Endpoint is the Resource Controller whose answers the cache keeps: EnvRCEndpoint's URL
-	// when it is set, else CLIResourceController; "": no cache.
+	// Endpoint is the Resource Controller whose answers the cache keeps, by its URL
+	// (ResourceControllerEndpoint: EnvRCEndpoint's when it is set, else the CLI's cloud's);
+	// "": no cache.
 	Endpoint string
 	TTL      time.Duration    // 0: DefaultTTL
 	Now      func() time.Time // nil: time.Now
 	Files    Files            // nil: defaultFiles, and with none of those no cache
 }
-
-// CLIResourceController stands, as a Cache's Endpoint, for the Resource Controller of the CLI's
-// own cloud (ResourceControllerEndpoint without EnvRCEndpoint): its entries are never those an
-// EnvRCEndpoint answered. Its URL is not what keys them: working it out reads the CLI's cloud,
-// which a warm shell start cannot afford, and an account ID is of one cloud already.
-const CLIResourceController = "cli"
 
 // Files keeps the cache's file: plugin/disk's private files (disk.Private), never read or
 // written through a link, in a directory others can write to, or of another user. It is passed

@@ -11,7 +11,7 @@
 //	cloud := kms.CloudOf(cfg)                // nil config (an API key without a CLI config): IBM Cloud's public endpoints
 //	r := &kms.Resolver{
 //		Dial:    func() *kms.Client { return &kms.Client{Cloud: cloud, Token: token.JWT, Bound: limit, Trace: trace} },
-//		Cache:   &kms.Cache{Dir: filepath.Join(pluginDir, "instances"), Account: account, Endpoint: kms.CLIResourceController, Files: disk.Private{}}, // or EnvRCEndpoint's URL
+//		Cache:   &kms.Cache{Dir: filepath.Join(pluginDir, "instances"), Account: account, Endpoint: rcURL, Files: disk.Private{}}, // rcURL, _ := kms.ResourceControllerEndpoint(cloud, os.Getenv)
 //		Refresh: refreshFlag,            // --refresh: ask the Resource Controller again
 //		Warn:    warn,                   // a stale entry stood in during an outage
 //	}
@@ -62,7 +62,8 @@
 // private through Cache.Files, which the runtime fills with disk.Private: never through a link,
 // never another user's file), keyed by what was asked ("name:" + the name, "guid:" + the GUID; a name's answer
 // is stored under its GUID too) and by the Resource Controller that answered (Cache.Endpoint:
-// EnvRCEndpoint's URL, or CLIResourceController for the CLI's own): what one answered is never
+// ResourceControllerEndpoint's URL: EnvRCEndpoint's, or the CLI's cloud's, region's and
+// network's own; an entry of another, such as an older file's "cli", is a miss): what one answered is never
 // another's answer, fresh or stale, and an entry without one (an older file) is a miss. A CRN is
 // answered from the cache only by an entry with that very CRN. An entry holds the instance's name, GUID, CRN, service, region,
 // resource group ID and published endpoints, and when it was learned: nothing secret. The file

@@ -126,14 +126,31 @@ func (rt *Runtime) CLIPrivate() bool {
 	return cfg != nil && cfg.IsPrivateEndpointEnabled()
 }
 
+// cloud is the CLI's cloud, from config.json's few fields that say it (the cheap decode of
+// cliconfig.Snapshot, not the SDK's whole one); the zero Cloud without a configuration.
+func (rt *Runtime) cloud() kms.Cloud {
+	cfg, _ := rt.loaded() // checked by Resolve and List first
+	if c, ok := cfg.(kms.CloudConfig); ok {
+		return kms.CloudOf(c)
+	}
+	return kms.Cloud{}
+}
+
+// cacheEndpoint is the Resource Controller whose answers the instance cache keeps: the
+// override's URL, else the CLI's cloud's own, as the client works it out; "" (no cache) when
+// there is none.
+func (rt *Runtime) cacheEndpoint() string {
+	endpoint, err := kms.ResourceControllerEndpoint(rt.cloud(), rt.env)
+	if err != nil {
+		return ""
+	}
+	return endpoint
+}
+
 // client is the Resource Controller's client with the token t, for the CLI's cloud.
 func (rt *Runtime) client(t token.Token, bound time.Duration) *kms.Client {
 	cfg, _ := rt.loaded() // checked by Resolve and List first
-	cloud := kms.Cloud{}
-	if c, ok := cfg.(kms.CloudConfig); ok {
-		cloud = kms.CloudOf(c)
-	}
-	return &kms.Client{Cloud: cloud, Getenv: rt.getenv, Token: t.JWT, Bound: bound, Trace: source.Trace(cfg, rt.env)}
+	return &kms.Client{Cloud: rt.cloud(), Getenv: rt.getenv, Token: t.JWT, Bound: bound, Trace: source.Trace(cfg, rt.env)}
 }
 
 func (rt *Runtime) env(name string) string {
@@ -154,15 +171,9 @@ func (rt *Runtime) Resolve(t token.Token, q kms.Query, warn func(string)) (kms.R
 	r := &kms.Resolver{Refresh: q.Refresh, Offline: q.Offline, Warn: warn, Deadline: deadline,
 		Dial: func() *kms.Client { return rt.client(t, bound) }}
 	if dir := rt.dir("instances"); dir != "" {
-		// The cache's entries are those of the Resource Controller asked: the override's, or the
-		// CLI's cloud's own. Its endpoint is not worked out here: that reads the cloud, which
-		// costs the SDK's whole decode of config.json, more than the rest of a warm shell
-		// start; an account is of one cloud, and its private and public endpoints answer alike.
-		endpoint := kms.CLIResourceController
-		if rt.env(kms.EnvRCEndpoint) != "" {
-			endpoint, _ = kms.ResourceControllerEndpoint(kms.Cloud{}, rt.env) // "" when bad: no cache
-		}
-		r.Cache = &kms.Cache{Dir: dir, Account: t.Account(), Endpoint: endpoint, Files: disk.Private{}}
+		// The cache's entries are those of the Resource Controller asked, by its URL: the
+		// override's, or the CLI's cloud's own (read from config.json's few fields, cheaply).
+		r.Cache = &kms.Cache{Dir: dir, Account: t.Account(), Endpoint: rt.cacheEndpoint(), Files: disk.Private{}}
 	}
 	q.Choice.CLIPrivate = rt.CLIPrivate()
 	return r.Resolve(context.Background(), q.Ref, q.Choice)
