@@ -39,7 +39,12 @@ func NewCmdEnv(d *Deps) *cobra.Command {
 			"  eval \"$(ibmcloud kp-token env --instance my-kp)\"\n" +
 			"  eval \"$(ibmcloud kp-token env --format sdk --instance my-kp)\"\n" +
 			"  eval \"$(ibmcloud kp-token env --no-bearer --name KP_TOKEN)\"\n" +
-			"  eval \"$(ibmcloud kp-token env --unset)\"",
+			"  eval \"$(ibmcloud kp-token env --unset)\"\n" +
+			// Comment lines are message IDs, translated when shown (writeHelp).
+			"  # " + i18n.N("In a shell profile, the plug-in's binary on your PATH is the better line: it skips the CLI's start-up, and nothing but kp-token's own output reaches the shell.") + "\n" +
+			"  eval \"$(kp-token env --timeout 5s 2>/dev/null)\"\n" +
+			"  # " + i18n.N("Through the CLI: IBMCLOUD_VERSION_CHECK=false and -q keep the CLI's update notices and verbose lines out of what the shell evaluates.") + "\n" +
+			"  eval \"$(IBMCLOUD_VERSION_CHECK=false ibmcloud -q kp-token env --timeout 5s 2>/dev/null)\"",
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
 			d.brief = o.Hook

@@ -82,6 +82,18 @@ func writeHelp(w io.Writer, c *cobra.Command) {
 		}
 	}
 	if c.Example != "" {
-		fmt.Fprintf(w, "\n%s\n%s\n", i18n.T("EXAMPLES:"), c.Example)
+		fmt.Fprintf(w, "\n%s\n%s\n", i18n.T("EXAMPLES:"), examples(c.Example))
 	}
+}
+
+// examples is a command's examples as shown: a line "  # ID" is a comment whose text is a
+// message ID (marked with i18n.N where the example is written), translated here, when shown.
+func examples(s string) string {
+	lines := strings.Split(s, "\n")
+	for i, line := range lines {
+		if id, ok := strings.CutPrefix(line, "  # "); ok {
+			lines[i] = "  # " + i18n.Marked(id)
+		}
+	}
+	return strings.Join(lines, "\n")
 }

@@ -1,10 +1,16 @@
 package commands_test
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/kp-token/kp-token/i18n"
 )
 
 // optionLine is the help line of option flag in `cmd --help`.
@@ -41,5 +47,26 @@ func TestHelpSaysWhatEachCommandDoes(t *testing.T) {
 	assert.Contains(t, optionLine(t, "print", "--no-bearer"), "Print")
 	got := execute(nil, "", "env", "--help")
 	_, examples, _ := strings.Cut(got.stdout, "EXAMPLES:")
-	assert.NotContains(t, examples, "#", "an English comment in the examples")
+	assertCommentsTranslated(t, examples)
+}
+
+// assertCommentsTranslated: a comment in examples is a whole line, "  # " and a message every
+// locale translates (an ID of all.en_US.json, which the i18n tests hold every locale to).
+func assertCommentsTranslated(t *testing.T, examples string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "i18n", "resources", "all."+i18n.DefaultLocale+".json"))
+	require.NoError(t, err)
+	var msgs []struct{ ID string }
+	require.NoError(t, json.Unmarshal(b, &msgs))
+	ids := map[string]bool{}
+	for _, m := range msgs {
+		ids[m.ID] = true
+	}
+	for _, line := range strings.Split(examples, "\n") {
+		if !strings.Contains(line, "#") {
+			continue
+		}
+		text, ok := strings.CutPrefix(line, "  # ")
+		assert.True(t, ok && ids[text], "an English comment in the examples, which no locale translates: %q", line)
+	}
 }
