@@ -19,6 +19,7 @@ const (
 	GrantAPIKey                           // an API key
 	GrantContainerToken                   // a container's compute-resource token, for a trusted profile
 	GrantComputeResource                  // a virtual server's identity, through its metadata service
+	GrantAssume                           // an access token, for a trusted profile that trusts its identity (--assume)
 )
 
 // BoundBy is what set the limit of a run, so that a timeout says what to change.
@@ -59,6 +60,7 @@ type Error struct {
 	Status   int
 	Code     string // IAM's errorCode, such as BXNIM0408E
 	Message  string // IAM's errorMessage
+	Profile  string // the trusted profile asked for (GrantAssume), as given
 	Err      error
 }
 
@@ -78,6 +80,12 @@ func (e *Error) Error() string {
 		case GrantComputeResource:
 			return T("The metadata service at '{{.Endpoint}}' refused to issue the trusted profile's token: {{.Detail}}. Log in again by running 'ibmcloud login --vpc-cri', and check that the profile trusts this server.",
 				map[string]any{"Endpoint": safetext.Quote(e.Endpoint), "Detail": e.detail()})
+		case GrantAssume:
+			args := map[string]any{"Profile": safetext.Quote(e.Profile), "Detail": e.detail()}
+			if e.notFound() {
+				return T("IAM found no trusted profile '{{.Profile}}': {{.Detail}}. Check its ID, CRN or name ('ibmcloud iam trusted-profiles' lists them) and, for a name, the account (--account).", args)
+			}
+			return T("IAM refused to let you assume the trusted profile '{{.Profile}}': {{.Detail}}. Check that the profile's trust relationship names your user or service ID, or an access group you are in, and that you are logged in as the identity you meant.", args)
 		}
 		if e.Grant == GrantAPIKey {
 			if e.Code == "BXNIM0415E" {
@@ -149,6 +157,13 @@ func (e *Error) Unwrap() error { return e.Err }
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
 	return ok && t.Kind == e.Kind
+}
+
+// notFound says IAM refused because it found no such thing: 404, or its words say so (IAM
+// answers most refusals of a grant with 400, whatever their cause).
+func (e *Error) notFound() bool {
+	m := strings.ToLower(e.Message)
+	return e.Status == 404 || strings.Contains(m, "not found") || strings.Contains(m, "not be found") || strings.Contains(m, "does not exist")
 }
 
 func (e *Error) detail() string {

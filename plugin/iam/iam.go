@@ -84,6 +84,38 @@ func (c *Client) ContainerToken(ctx context.Context, crToken, profile string) (t
 	return c.check(GrantContainerToken, answer.AccessToken)
 }
 
+// GrantTypeAssume is IAM's grant that trades an identity's access token for the token of a
+// trusted profile that trusts it (go-sdk-core's IamAssumeAuthenticator sends it; the CLI SDK
+// names no such grant).
+const GrantTypeAssume authentication.GrantType = "urn:ibm:params:oauth:grant-type:assume"
+
+// Assume trades the caller's access token (without Bearer) for a checked access token of the
+// trusted profile, given as its ID ("Profile-…"), CRN ("crn:…") or name; a name is looked up in
+// account. The form is the one go-sdk-core's IamAssumeAuthenticator sends: one of profile_crn,
+// profile_id, or profile_name with account. IAM sends no refresh token for it.
+func (c *Client) Assume(ctx context.Context, caller, profile, account string) (token.Token, error) {
+	req := authentication.NewTokenRequest(GrantTypeAssume)
+	req.SetTokenParam("access_token", caller)
+	switch {
+	case strings.HasPrefix(profile, "crn:"):
+		req.SetTokenParam("profile_crn", profile)
+	case strings.HasPrefix(profile, "Profile-"):
+		req.SetTokenParam("profile_id", profile)
+	default:
+		req.SetTokenParam("profile_name", profile)
+		req.SetTokenParam("account", account)
+	}
+	answer, err := c.call(ctx, GrantAssume, req, caller)
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) {
+			e.Profile = profile
+		}
+		return token.Token{}, err
+	}
+	return c.check(GrantAssume, answer.AccessToken)
+}
+
 // ComputeResource gets a trusted profile's access token for the VPC or Power virtual server
 // this runs on, as `ibmcloud` renews an `ibmcloud login --vpc-cri` session: the server's
 // metadata service (at metadataURL) issues an instance identity token, then exchanges it for

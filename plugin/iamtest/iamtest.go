@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -86,6 +87,22 @@ type Server struct {
 	CRTokens []CRToken        // container tokens received (cr-token grant), in order
 	Profiles map[string]bool  // trusted profiles (ID, name or CRN) IAM knows for the cr-token grant
 	Lifetime time.Duration    // of the access tokens it issues (exp is in whole seconds); 0: an hour, as IAM's
+	// Trusted are the trusted profiles the assume grant may assume, and Assumes the assume
+	// grants received, in order.
+	Trusted []TrustedProfile
+	Assumes []Assume
+}
+
+// TrustedProfile is a trusted profile IAM knows, and the identities (IAM IDs) it trusts.
+type TrustedProfile struct {
+	ID, Name, CRN, Account string
+	Trusts                 []string
+}
+
+// Assume is an assume grant as IAM received it.
+type Assume struct {
+	AccessToken, ProfileID, ProfileName, ProfileCRN, Account string
+	BasicAuth                                                bool // client credentials were sent
 }
 
 // CRToken is a cr-token grant as IAM received it.
@@ -141,6 +158,9 @@ func (s *Server) Refresh(w http.ResponseWriter, r *http.Request) {
 			Error(w, http.StatusBadRequest, "BXNIM0468E", "The compute resource token or profile was not accepted.")
 			return
 		}
+	case "urn:ibm:params:oauth:grant-type:assume":
+		s.assume(w, r)
+		return
 	case "urn:ibm:params:oauth:grant-type:apikey":
 		s.mu.Lock()
 		known := s.APIKeys[r.PostForm.Get("apikey")]
@@ -173,6 +193,104 @@ func (s *Server) Refresh(w http.ResponseWriter, r *http.Request) {
 		"access_token": access, "refresh_token": refresh, "token_type": "Bearer",
 		"expires_in": int(life / time.Second), "expiration": now.Add(life).Unix(), "scope": "ibm openid",
 	})
+}
+
+// assume answers the assume grant as IAM does: the caller's access token must be one IAM
+// issued (well formed, not expired), the profile one of Trusted (by ID, CRN, or name in the
+// account given), trusting the caller's IAM ID. The answer is the profile's token, without a
+// refresh token; its claims name the profile, and authn the caller. The error codes of its
+// refusals are this stand-in's (IAM documents none for the grant): 400 for a form that is not
+// whole, 400 "not found" for an unknown profile, 403 for a caller the profile does not trust.
+func (s *Server) assume(w http.ResponseWriter, r *http.Request) {
+	f := r.PostForm
+	user, pass, basic := r.BasicAuth()
+	a := Assume{f.Get("access_token"), f.Get("profile_id"), f.Get("profile_name"), f.Get("profile_crn"), f.Get("account"), basic}
+	s.mu.Lock()
+	s.Assumes = append(s.Assumes, a)
+	trusted := append([]TrustedProfile(nil), s.Trusted...)
+	life := s.Lifetime
+	s.mu.Unlock()
+	if basic && (user != "bx" || pass != "bx") {
+		Error(w, http.StatusUnauthorized, "BXNIM0308E", "Client authentication failed.")
+		return
+	}
+	caller, ok := Payload(a.AccessToken)
+	exp, _ := caller["exp"].(float64)
+	callerID, _ := caller["iam_id"].(string)
+	if !ok || callerID == "" || time.Unix(int64(exp), 0).Before(time.Now()) {
+		Error(w, http.StatusBadRequest, "BXNIM0407E", "Provided user token is not valid.")
+		return
+	}
+	given := 0
+	for _, v := range []string{a.ProfileID, a.ProfileCRN, a.ProfileName} {
+		if v != "" {
+			given++
+		}
+	}
+	if given != 1 || a.ProfileName != "" && a.Account == "" {
+		Error(w, http.StatusBadRequest, "BXNIM0109E", "Property missing or empty.")
+		return
+	}
+	var p *TrustedProfile
+	for i, t := range trusted {
+		if a.ProfileID != "" && t.ID == a.ProfileID || a.ProfileCRN != "" && t.CRN == a.ProfileCRN ||
+			a.ProfileName != "" && t.Name == a.ProfileName && t.Account == a.Account {
+			p = &trusted[i]
+		}
+	}
+	if p == nil {
+		Error(w, http.StatusBadRequest, "BXNIM0532E", "Trusted profile not found.")
+		return
+	}
+	if !slices.Contains(p.Trusts, callerID) {
+		Error(w, http.StatusForbidden, "BXNIM0533E", "The identity is not trusted by the trusted profile.")
+		return
+	}
+	if life == 0 {
+		life = time.Hour
+	}
+	now := time.Now()
+	authn := map[string]any{"iam_id": callerID, "sub": caller["sub"], "name": caller["name"], "email": caller["email"]}
+	access := JWT(Claims{IAMID: "iam-" + p.ID, SubType: "Profile", Account: p.Account, IssuedAt: now, ExpiresAt: now.Add(life),
+		Override: map[string]any{"name": p.Name, "given_name": nil, "family_name": nil, "email": nil,
+			"grant_type": "urn:ibm:params:oauth:grant-type:assume", "authn": authn,
+			"jti": fmt.Sprintf("assume-%d", s.calls.Load())}}) // unique, as IAM's: two in one second differ
+	s.mu.Lock()
+	s.Issued = append(s.Issued, access)
+	s.mu.Unlock()
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(map[string]any{
+		"access_token": access, "token_type": "Bearer",
+		"expires_in": int(life / time.Second), "expiration": now.Add(life).Unix(), "scope": "ibm openid",
+	})
+}
+
+// Payload decodes a JWT's claims; false when it is not one.
+func Payload(jwt string) (map[string]any, bool) {
+	parts := strings.Split(strings.TrimPrefix(jwt, "Bearer "), ".")
+	if len(parts) != 3 {
+		return nil, false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	var m map[string]any
+	if err != nil || json.Unmarshal(b, &m) != nil {
+		return nil, false
+	}
+	return m, true
+}
+
+// Assumed is a copy of the assume grants received so far.
+func (s *Server) Assumed() []Assume {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Assume(nil), s.Assumes...)
+}
+
+// SetTrusted replaces the trusted profiles while the server runs.
+func (s *Server) SetTrusted(p ...TrustedProfile) {
+	s.mu.Lock()
+	s.Trusted = p
+	s.mu.Unlock()
 }
 
 // Error writes IAM's error JSON.

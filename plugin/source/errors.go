@@ -26,6 +26,8 @@ const (
 	NoTrustedProfile                   // a compute-resource session whose config names no trusted profile
 	NoContainerProfile                 // a container token without a trusted profile to trade it for
 	NoContainerToken                   // no container token given, and none at the default paths
+	BadAssume                          // --assume (or $KP_TOKEN_ASSUME) is blank, or holds control characters
+	NoAssumeAccount                    // --assume names a profile by name, and no account is known to look it up in
 )
 
 // Error is a failure to get a token. Its text says what went wrong and what to do; it never
@@ -68,8 +70,15 @@ func (e *Error) Error() string {
 		return T("The CLI's configuration names no trusted profile for this compute-resource session, so its token cannot be renewed. Log in again by running 'ibmcloud login --vpc-cri'.")
 	case NoPrivateEndpoint:
 		return T("The CLI uses private endpoints but its configuration names no private IAM endpoint. Log in again by running 'ibmcloud login', or set IAM_ENDPOINT.")
+	case BadAssume:
+		return T("The trusted profile to assume (--assume, or KP_TOKEN_ASSUME) or its account (--account, or KP_TOKEN_ACCOUNT) is blank or holds control characters. Give the profile's ID, CRN or name.")
+	case NoAssumeAccount:
+		return T("The trusted profile to assume is given by its name, and the token it is assumed with names no account to look it up in. Give --account ACCOUNT_ID (or set KP_TOKEN_ACCOUNT), or the profile's ID or CRN.")
 	case NotCached:
-		if e.Path == FromContainer {
+		switch e.Path {
+		case FromAssume:
+			return T("No token for this trusted profile is cached for you, and show makes no call to IAM. Run 'ibmcloud kp-token env' with --assume first.")
+		case FromContainer:
 			return T("No token for this container token and trusted profile is cached, and show makes no call to IAM. Run 'ibmcloud kp-token env' with them first.")
 		}
 		return T("No token for this API key is cached, and show makes no call to IAM. Run 'ibmcloud kp-token env' with the key first.")

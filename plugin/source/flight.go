@@ -71,6 +71,7 @@ type note struct {
 	Code     string      `json:"code,omitempty"`
 	Message  string      `json:"message,omitempty"`
 	Expiry   int64       `json:"expiry,omitempty"` // Unix seconds, of a token that came expired
+	Profile  string      `json:"profile,omitempty"` // the trusted profile asked for (--assume)
 }
 
 // failureNote records an IAM failure, or clears the record (nil) after a success or any other
@@ -81,7 +82,7 @@ func failureNote(err error, now time.Time, subject string) []byte {
 		return nil
 	}
 	b, _ := json.Marshal(note{At: now.UnixNano(), Subject: subject, Kind: e.Kind, Grant: e.Grant, Endpoint: e.Endpoint, Bound: int64(e.Bound), BoundBy: e.BoundBy,
-		Status: e.Status, Code: e.Code, Message: e.Message, Expiry: unixOrZero(e.Expiry)})
+		Status: e.Status, Code: e.Code, Message: e.Message, Expiry: unixOrZero(e.Expiry), Profile: e.Profile})
 	return b
 }
 
@@ -93,7 +94,7 @@ func failureSince(b []byte, start, now time.Time, subject string) error {
 		n.At < start.UnixNano() || n.At > now.UnixNano() || n.At < now.Add(-noteLife).UnixNano() {
 		return nil
 	}
-	e := &iam.Error{Kind: n.Kind, Grant: n.Grant, Endpoint: n.Endpoint, Bound: time.Duration(n.Bound), BoundBy: n.BoundBy, Status: n.Status, Code: n.Code, Message: n.Message}
+	e := &iam.Error{Kind: n.Kind, Grant: n.Grant, Endpoint: n.Endpoint, Bound: time.Duration(n.Bound), BoundBy: n.BoundBy, Status: n.Status, Code: n.Code, Message: n.Message, Profile: n.Profile}
 	if n.Expiry != 0 {
 		e.Expiry = time.Unix(n.Expiry, 0)
 	}

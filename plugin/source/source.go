@@ -35,6 +35,7 @@ const (
 	FromSession     = token.FromSession
 	FromAPIKey      = token.FromAPIKey
 	FromContainer   = token.FromContainer
+	FromAssume      = token.FromAssume
 	EndpointFromEnv = token.EndpointFromEnv
 	EndpointPrivate = token.EndpointPrivate
 	EndpointPublic  = token.EndpointPublic
@@ -85,6 +86,20 @@ func Open(env Env, req Request) (Source, error) {
 		req.Warn = func(string) {}
 	}
 	r := &run{env: env, timeout: req.Timeout, hook: req.Hook, warn: req.Warn, opened: time.Now()}
+	src, err := r.open(req)
+	if err != nil {
+		return nil, err
+	}
+	// A trusted profile to assume takes the chosen source's tokens as its caller's.
+	if profile := or(req.Assume, env.Getenv(AssumeEnv)); profile != "" {
+		return r.assume(src, profile, or(req.Account, env.Getenv(AccountEnv)), req)
+	}
+	return src, nil
+}
+
+// open chooses the source of the run's tokens (the caller's, with --assume).
+func (r *run) open(req Request) (Source, error) {
+	env := r.env
 
 	// Which credential, in one place (README: "Which credential is used"): an API key or a
 	// container token on the command line, then $IBMCLOUD_API_KEY, then $IBMCLOUD_CR_TOKEN (or
@@ -282,6 +297,9 @@ func (r *run) context(heldValid bool) (context.Context, context.CancelFunc, erro
 	if err := r.settle(); err != nil {
 		return nil, nil, err
 	}
+	// The limit the messages name is the run's, unless this step holds a valid token: an
+	// earlier step (a caller's refresh, before --assume's exchange) may have held one.
+	r.iam.Bound, r.iam.BoundBy = r.limit, r.boundBy
 	deadline, _ := r.Deadline()
 	if heldValid && r.timeout == 0 {
 		if wait := time.Now().Add(validTokenWait); wait.Before(deadline) {

@@ -41,6 +41,20 @@ type Request struct {
 	Hook    bool          // run by the shell hook: its --timeout is the hook's limit
 	CRToken string        // --cr-token as given: the token or @FILE; "" for $IBMCLOUD_CR_TOKEN or the default paths
 	Profile string        // --profile: the trusted profile's ID, name or CRN
+	// Assume is --assume: a trusted profile (ID, CRN or name) whose token is handed out instead,
+	// got with the token of the source the other fields choose; "" for $KP_TOKEN_ASSUME, else
+	// none. Account is --account: the account a profile's name is looked up in; "" for
+	// $KP_TOKEN_ACCOUNT, else the caller's.
+	Assume  string
+	Account string
+}
+
+// Assumed is a source whose tokens are a trusted profile's, assumed with the tokens of another
+// source, its caller (--assume).
+type Assumed interface {
+	Source
+	// Caller is the source whose tokens are traded for the profile's.
+	Caller() Source
 }
 
 // Token sources, as Info reports them.
@@ -48,6 +62,7 @@ const (
 	FromSession   = "session"
 	FromAPIKey    = "api_key"
 	FromContainer = "container_token"
+	FromAssume    = "assumed_profile" // a trusted profile's token, assumed with the caller's (Assumed)
 )
 
 // Endpoint sources, as Info reports them.
@@ -70,4 +85,8 @@ type Info struct {
 	// RenewsAt is where a new token comes from: IAM's endpoint, or the metadata service's URL;
 	// "" when nothing can renew it (a session without a refresh token: log in again).
 	RenewsAt string
+	// Assumed is the trusted profile asked for (--assume), as given, and AssumedAccount the
+	// account a name is looked up in ("" for an ID or a CRN); both "" without --assume.
+	Assumed        string
+	AssumedAccount string
 }
