@@ -2,6 +2,8 @@ package commands
 
 import (
 	"io"
+	"os"
+	"strconv"
 
 	"github.com/kp-token/kp-token/plugin/kms"
 	"github.com/kp-token/kp-token/plugin/token"
@@ -46,7 +48,12 @@ type Deps struct {
 	Stderr  io.Writer
 	Stdin   io.Reader
 	Runtime Runtime
+	// Getenv reads the run's environment for what the commands themselves read (IBMCLOUD_QUIET);
+	// nil is the process's. Execute reads it once.
+	Getenv func(string) string
 
+	// quiet is IBMCLOUD_QUIET: warnings and notes are not printed; failures are.
+	quiet bool
 	// brief is set by the shell hook's runs (env --hook): failures and warnings are one line
 	// each, under the prompt of a shell the user is typing in.
 	brief bool
@@ -61,11 +68,31 @@ func (d *Deps) open(req token.Request) (token.Source, error) {
 	return d.Runtime.Open(req)
 }
 
-// warn prints a non-fatal problem on stderr.
+// warn prints a non-fatal problem on stderr, unless the run is quiet.
 func (d *Deps) warn(msg string) {
+	if d.quiet {
+		return
+	}
 	if d.brief {
 		oneLine(d.Stderr, msg)
 		return
 	}
 	warn(d.Stderr, msg)
+}
+
+// getenv is the run's environment variable name.
+func (d *Deps) getenv(name string) string {
+	if d.Getenv != nil {
+		return d.Getenv(name)
+	}
+	return os.Getenv(name)
+}
+
+// quietEnv says whether IBMCLOUD_QUIET asks for quiet: `ibmcloud -q` passes its quiet mode to
+// plug-ins so (the SDK declares the variable, bluemix.EnvQuiet, and leaves it to the plug-in).
+// A true value is one strconv.ParseBool takes for true, as the SDK reads its booleans; anything
+// else, empty included, is not quiet.
+func quietEnv(value string) bool {
+	q, err := strconv.ParseBool(value)
+	return err == nil && q
 }

@@ -64,7 +64,11 @@ func newRoot(d *Deps, only string) *cobra.Command {
 
 // Execute runs args (args[0] is the command, as the CLI passes them) and returns the exit
 // status. On any failure stdout stays empty; FAILED and the reason go to stderr.
+//
+// IBMCLOUD_QUIET (ibmcloud -q) makes every command quiet, as the CLI's own are: no warnings or
+// notes on stderr; FAILED and its message still; stdout as it would be.
 func Execute(d *Deps, args []string) int {
+	d.quiet = quietEnv(d.getenv("IBMCLOUD_QUIET"))
 	only := ""
 	if len(args) > 0 {
 		only = args[0]

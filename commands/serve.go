@@ -55,7 +55,11 @@ func runServe(d *Deps, o *ExecOptions, path string, env []string, first token.To
 	if _, ok := stderr.(*os.File); !ok {
 		stderr = &lockedWriter{w: stderr} // the child's copy and the endpoint's notes share it
 	}
-	note := func(msg string) { oneLine(stderr, msg) }
+	note := func(msg string) {
+		if !d.quiet {
+			oneLine(stderr, msg)
+		}
+	}
 	fetch := func() (token.Token, error) {
 		// The session as it is now: a login in another terminal since the last token counts.
 		req := o.TokenFlags.request()
