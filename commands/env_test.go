@@ -288,7 +288,7 @@ func TestEnvUnsetNeedsNoSession(t *testing.T) {
 func TestHelp(t *testing.T) {
 	got := execute(nil, "", "env", "--help")
 	assert.Equal(t, 0, got.code)
-	for _, want := range []string{"NAME:\n  env - ", "USAGE:\n  ibmcloud kp-token env [--no-bearer] [--name NAME] [--shell SHELL] [--no-export] [--with-expiry] [--min-validity DURATION] [--refresh] [--apikey KEY] [--cr-token TOKEN] [--profile PROFILE] [--no-cache] [--timeout DURATION] [--instance INSTANCE] [--private] [--public] [--url URL] [--format FORMAT] [--service NAME] [--unset]", "OPTIONS:", "--min-validity DURATION", "EXAMPLES:"} {
+	for _, want := range []string{"NAME:\n  env - ", "USAGE:\n  ibmcloud kp-token env [--no-bearer] [--name NAME] [--shell SHELL] [--no-export] [--with-expiry] [--min-validity DURATION] [--refresh] [--apikey KEY] [--cr-token TOKEN] [--profile PROFILE] [--assume PROFILE] [--account ACCOUNT_ID] [--no-cache] [--timeout DURATION] [--instance INSTANCE] [--private] [--public] [--url URL] [--format FORMAT] [--service NAME] [--unset]", "OPTIONS:", "--min-validity DURATION", "EXAMPLES:"} {
 		assert.Contains(t, got.stdout, want)
 	}
 	assert.NotContains(t, got.stdout, "--hook", "hidden")

@@ -59,11 +59,22 @@ type TokenFlags struct {
 }
 
 // Credential is what stands in for the login session: an API key, or a container token for a
-// trusted profile.
+// trusted profile; and a trusted profile to assume with the token of either, or the session's.
 type Credential struct {
 	APIKey  string
 	CRToken string
 	Profile string
+	Assume  string
+	Account string
+}
+
+// registerAssume adds --assume and --account: every command that hands out a token hands out
+// the profile's instead.
+func (c *Credential) registerAssume(fs *pflag.FlagSet) {
+	fs.StringVar(&c.Assume, "assume", "", i18n.N("Hand out the token of this trusted profile instead (its ID, CRN or name), assumed with the token the other flags choose; the profile must trust you. The default is $KP_TOKEN_ASSUME."))
+	setValueName(fs, "assume", "PROFILE")
+	fs.StringVar(&c.Account, "account", "", i18n.N("The account in which --assume looks up a profile's name. The default is $KP_TOKEN_ACCOUNT, else the account of the token it is assumed with."))
+	setValueName(fs, "account", "ACCOUNT_ID")
 }
 
 // registerContainer adds --cr-token and --profile.
@@ -83,7 +94,7 @@ func (c *Credential) check() error {
 }
 
 func (c *Credential) request() token.Request {
-	return token.Request{APIKey: c.APIKey, CRToken: c.CRToken, Profile: c.Profile}
+	return token.Request{APIKey: c.APIKey, CRToken: c.CRToken, Profile: c.Profile, Assume: c.Assume, Account: c.Account}
 }
 
 func (f *TokenFlags) register(fs *pflag.FlagSet) {
@@ -91,7 +102,8 @@ func (f *TokenFlags) register(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.Refresh, "refresh", false, i18n.N("Refresh the token first, whatever its expiry, for a full hour."))
 	registerAPIKey(fs, &f.APIKey, i18n.N("Use an API key instead of the login session: @FILE reads it from a file (as 'ibmcloud iam api-key-create --file' writes it), @- from standard input. The default is $IBMCLOUD_API_KEY."), "KEY")
 	f.registerContainer(fs, i18n.N("Use a container's compute-resource token instead of the login session, with --profile: @FILE reads it from a file at every exchange. The default is $IBMCLOUD_CR_TOKEN, else the paths IBM's container authenticators read."), "TOKEN")
-	fs.BoolVar(&f.NoCache, "no-cache", false, i18n.N("With an API key, do not use or keep the cached token."))
+	f.registerAssume(fs)
+	fs.BoolVar(&f.NoCache, "no-cache", false, i18n.N("Do not use or keep a cached token: an API key's, a container token's or an assumed trusted profile's."))
 	// A shell profile's line sets it, so that IAM cannot hold a shell's start for long.
 	fs.DurationVar(&f.Timeout, "timeout", 0, i18n.N("Give up after this long, such as 5s: reading the key, locks and IAM share it. The default is the CLI's HTTP timeout, else 30s."))
 	setValueName(fs, "timeout", "DURATION")

@@ -59,6 +59,7 @@ func NewCmdHook(d *Deps) *cobra.Command {
 	o.Freshness.register(fs)
 	registerAPIKey(fs, &o.APIKey, i18n.N("Use the API key in this file (@FILE) instead of the login session. $IBMCLOUD_API_KEY works too."), "@FILE")
 	o.registerContainer(fs, i18n.N("Use the container token in this file (@FILE), with --profile, instead of the login session. $IBMCLOUD_CR_TOKEN works too."), "@FILE")
+	o.registerAssume(fs)
 	o.InstanceFlags.register(fs)
 	fs.BoolVar(&o.Quiet, "quiet", false, i18n.N("Print no message in the shell, not even when a refresh fails (the variable is unset then)."))
 	return cmd
@@ -93,6 +94,12 @@ func runHook(d *Deps, o *HookOptions) error {
 		return err
 	}
 	s := hooks.Script{Shell: sh, Bin: bin, Name: o.Name, MinValidity: o.MinValidity, NoBearer: o.NoBearer, Quiet: o.Quiet, Profile: o.Profile}
+	if o.Assume != "" {
+		s.Assume = []string{"--assume", o.Assume}
+	}
+	if o.Account != "" {
+		s.Assume = append(s.Assume, "--account", o.Account)
+	}
 	if o.Instance != "" {
 		s.Instance = []string{"--instance", o.Instance}
 		switch {

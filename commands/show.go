@@ -40,6 +40,7 @@ func NewCmdShow(d *Deps) *cobra.Command {
 	registerOutput(fs, &o.Output)
 	registerAPIKey(fs, &o.APIKey, i18n.N("Show the token cached for this API key instead of the login session: @FILE reads it from a file, @- from standard input. The default is $IBMCLOUD_API_KEY."), "KEY")
 	o.registerContainer(fs, i18n.N("Show the token cached for this container token (with --profile) instead of the login session."), "TOKEN")
+	o.registerAssume(fs)
 	o.InstanceFlags.registerAs(fs, i18n.N("Also show this Key Protect or Hyper Protect Crypto Services instance and its endpoint, as learned before: its name, GUID or CRN."))
 	return cmd
 }
@@ -79,6 +80,10 @@ type SessionJSON struct {
 	RenewsAt string `json:"renews_at"`
 	// With --instance: the instance and its endpoint, as learned before (show makes no call).
 	Instance *InstanceJSON `json:"instance,omitempty"`
+	// With --assume: who assumed the trusted profile (token_source assumed_profile), as the
+	// caller's own show describes it; its identity is the profile token's authn claim when the
+	// caller's token is not at hand.
+	OnBehalfOf *SessionJSON `json:"on_behalf_of,omitempty"`
 }
 
 // InstanceJSON is an instance as show and instances print it.
@@ -103,6 +108,7 @@ const (
 	LoginAPIKey          = "api_key"
 	LoginContainerToken  = "container_token"
 	LoginComputeResource = "compute_resource"
+	LoginAssume          = "assume" // a trusted profile's token, assumed with the caller's (--assume)
 )
 
 // login is how the identity logged in: from where the token came, and else from the grant the
@@ -148,6 +154,27 @@ func describeSession(t token.Token, info token.Info, now time.Time) SessionJSON 
 	}
 }
 
+// describeAssumed describes the profile's token t, and on whose behalf it was assumed: the
+// caller's token at hand, else the identity the profile token's authn claim names.
+func describeAssumed(t token.Token, a token.Assumed, info token.Info, now time.Time) SessionJSON {
+	s := describeSession(t, info, now)
+	callerInfo := info
+	callerInfo.Assumed, callerInfo.AssumedAccount = "", ""
+	var caller SessionJSON
+	if ct, err := a.Caller().Token(token.Options{Peek: true}); err == nil {
+		caller = describeSession(ct, callerInfo, now)
+	} else {
+		authn := t.Claims().Authn
+		caller = SessionJSON{TokenSource: info.Source, Subject: authn.Subject, Name: authn.Name, Email: authn.Email, IAMID: authn.IAMID,
+			RefreshTokenHeld: info.RefreshToken, IAMEndpoint: info.Endpoint, IAMEndpointType: info.EndpointSource, Region: info.Region,
+			Login: login(callerInfo, ""), ComputeResource: info.ComputeResource, RenewsAt: info.RenewsAt}
+	}
+	s.TokenSource, s.Login, s.RefreshTokenHeld, s.ComputeResource = token.FromAssume, LoginAssume, false, ""
+	s.RenewsAt = info.Endpoint // a new one is assumed at IAM, with a caller's token
+	s.OnBehalfOf = &caller
+	return s
+}
+
 func runShow(d *Deps, o *ShowOptions) error {
 	asJSON, err := wantJSON(o.Output)
 	if err != nil {
@@ -173,6 +200,9 @@ func runShow(d *Deps, o *ShowOptions) error {
 	}
 	now := time.Now()
 	s := describeSession(t, info, now)
+	if a, ok := src.(token.Assumed); ok {
+		s = describeAssumed(t, a, info, now)
+	}
 	inst, err := o.lookup(d, t, false, true)
 	if err != nil {
 		return err
@@ -206,6 +236,14 @@ func writeSession(w io.Writer, s SessionJSON, t token.Token, now time.Time) erro
 	for _, v := range []*string{&s.Subject, &s.Name, &s.Email, &s.IAMID, &s.AccountID, &s.IAMEndpoint, &s.Region, &s.RenewsAt} {
 		*v = safetext.Terminal(*v)
 	}
+	// With --assume, the login rows are the caller's: how it logged in, and its identity.
+	who := s
+	if s.OnBehalfOf != nil {
+		who = *s.OnBehalfOf
+		for _, v := range []*string{&who.Subject, &who.Name, &who.Email, &who.IAMID} {
+			*v = safetext.Terminal(*v)
+		}
+	}
 	entity := func(v string) string {
 		if v == "" {
 			return "-"
@@ -220,6 +258,16 @@ func writeSession(w io.Writer, s SessionJSON, t token.Token, now time.Time) erro
 		rows = append(rows, [2]string{i18n.T("Trusted profile"), entity(s.Name) + " (" + s.Subject + ")"})
 	default:
 		rows = append(rows, [2]string{i18n.T("Name"), entity(s.Name)}, [2]string{i18n.T("Email"), entity(s.Email)})
+	}
+	if s.OnBehalfOf != nil {
+		caller := entity(who.Name)
+		if who.Email != "" {
+			caller += ", " + who.Email
+		}
+		if who.IAMID != "" {
+			caller += " (" + who.IAMID + ")"
+		}
+		rows = append(rows, [2]string{i18n.T("On behalf of"), caller})
 	}
 	yes := i18n.T("no")
 	if s.RefreshTokenHeld {
@@ -239,13 +287,20 @@ func writeSession(w io.Writer, s SessionJSON, t token.Token, now time.Time) erro
 		token.FromAPIKey:    i18n.T("API key"),
 		token.FromContainer: i18n.T("container token"),
 	}[s.TokenSource]
+	if s.TokenSource == token.FromAssume {
+		from = map[string]string{
+			token.FromSession:   i18n.T("trusted profile, assumed with the login session"),
+			token.FromAPIKey:    i18n.T("trusted profile, assumed with an API key"),
+			token.FromContainer: i18n.T("trusted profile, assumed with a container token"),
+		}[who.TokenSource]
+	}
 	how := map[string]string{
 		LoginSSO:             i18n.T("single sign-on (a one-time passcode)"),
 		LoginPassword:        i18n.T("user name and password"),
 		LoginAPIKey:          i18n.T("API key"),
 		LoginContainerToken:  i18n.T("container token, for a trusted profile"),
-		LoginComputeResource: i18n.T("compute resource ({{.Kind}}), for a trusted profile", map[string]any{"Kind": s.ComputeResource}),
-	}[s.Login]
+		LoginComputeResource: i18n.T("compute resource ({{.Kind}}), for a trusted profile", map[string]any{"Kind": who.ComputeResource}),
+	}[who.Login]
 	if how == "" {
 		how = "-"
 	}
@@ -262,7 +317,11 @@ func writeSession(w io.Writer, s SessionJSON, t token.Token, now time.Time) erro
 		[2]string{i18n.T("Issued at"), stamp(t.IssuedAt)},
 		[2]string{i18n.T("Expires at"), stamp(t.Expiry)},
 		[2]string{i18n.T("Time left"), timeLeft(t.Expiry.Sub(now))},
-		[2]string{i18n.T("Refresh token"), yes},
+	)
+	if s.OnBehalfOf == nil { // a profile's token comes without one; the caller's renews it
+		rows = append(rows, [2]string{i18n.T("Refresh token"), yes})
+	}
+	rows = append(rows,
 		[2]string{i18n.T("IAM endpoint"), s.IAMEndpoint + " (" + endpointType + ")"},
 		[2]string{i18n.T("Region"), region},
 	)

@@ -41,13 +41,13 @@ func TestSendMetadataPassesTheSDKChecker(t *testing.T) {
 		assert.True(t, strings.HasPrefix(c.Usage, "ibmcloud kp-token "+c.Name), c.Usage)
 	}
 	assert.ElementsMatch(t, []string{"env", "print", "show", "exec", "hook", "instances", "curl", "version"}, names)
-	assert.Equal(t, "ibmcloud kp-token hook [--name NAME] [--no-bearer] [--min-validity DURATION] [--apikey @FILE] [--cr-token @FILE] [--profile PROFILE] [--instance INSTANCE] [--private] [--public] [--url URL] [--quiet] SHELL", byName["hook"].Usage)
-	assert.Equal(t, "ibmcloud kp-token exec [--name NAME] [--no-bearer] [--min-validity DURATION] [--refresh] [--apikey KEY] [--cr-token TOKEN] [--profile PROFILE] [--no-cache] [--timeout DURATION] [--instance INSTANCE] [--private] [--public] [--url URL] [--serve] [--service NAME] -- COMMAND [ARG...]", byName["exec"].Usage)
-	assert.Equal(t, "ibmcloud kp-token print [--no-bearer] [--output FORMAT] [--min-validity DURATION] [--refresh] [--apikey KEY] [--cr-token TOKEN] [--profile PROFILE] [--no-cache] [--timeout DURATION] [--instance INSTANCE] [--private] [--public] [--url URL]", byName["print"].Usage)
-	assert.Equal(t, "ibmcloud kp-token show [--output FORMAT] [--apikey KEY] [--cr-token TOKEN] [--profile PROFILE] [--instance INSTANCE] [--private] [--public] [--url URL]", byName["show"].Usage)
+	assert.Equal(t, "ibmcloud kp-token hook [--name NAME] [--no-bearer] [--min-validity DURATION] [--apikey @FILE] [--cr-token @FILE] [--profile PROFILE] [--assume PROFILE] [--account ACCOUNT_ID] [--instance INSTANCE] [--private] [--public] [--url URL] [--quiet] SHELL", byName["hook"].Usage)
+	assert.Equal(t, "ibmcloud kp-token exec [--name NAME] [--no-bearer] [--min-validity DURATION] [--refresh] [--apikey KEY] [--cr-token TOKEN] [--profile PROFILE] [--assume PROFILE] [--account ACCOUNT_ID] [--no-cache] [--timeout DURATION] [--instance INSTANCE] [--private] [--public] [--url URL] [--serve] [--service NAME] -- COMMAND [ARG...]", byName["exec"].Usage)
+	assert.Equal(t, "ibmcloud kp-token print [--no-bearer] [--output FORMAT] [--min-validity DURATION] [--refresh] [--apikey KEY] [--cr-token TOKEN] [--profile PROFILE] [--assume PROFILE] [--account ACCOUNT_ID] [--no-cache] [--timeout DURATION] [--instance INSTANCE] [--private] [--public] [--url URL]", byName["print"].Usage)
+	assert.Equal(t, "ibmcloud kp-token show [--output FORMAT] [--apikey KEY] [--cr-token TOKEN] [--profile PROFILE] [--assume PROFILE] [--account ACCOUNT_ID] [--instance INSTANCE] [--private] [--public] [--url URL]", byName["show"].Usage)
 	env, ok := byName["env"]
 	require.True(t, ok)
-	assert.Equal(t, "ibmcloud kp-token env [--no-bearer] [--name NAME] [--shell SHELL] [--no-export] [--with-expiry] [--min-validity DURATION] [--refresh] [--apikey KEY] [--cr-token TOKEN] [--profile PROFILE] [--no-cache] [--timeout DURATION] [--instance INSTANCE] [--private] [--public] [--url URL] [--format FORMAT] [--service NAME] [--unset]", env.Usage)
+	assert.Equal(t, "ibmcloud kp-token env [--no-bearer] [--name NAME] [--shell SHELL] [--no-export] [--with-expiry] [--min-validity DURATION] [--refresh] [--apikey KEY] [--cr-token TOKEN] [--profile PROFILE] [--assume PROFILE] [--account ACCOUNT_ID] [--no-cache] [--timeout DURATION] [--instance INSTANCE] [--private] [--public] [--url URL] [--format FORMAT] [--service NAME] [--unset]", env.Usage)
 	var flags []string
 	for _, f := range env.Flags {
 		flags = append(flags, fmt.Sprintf("%s:%v", f.Name, f.HasValue))

@@ -75,6 +75,7 @@ type Script struct {
 	KeyFile     string   // --apikey @KeyFile: an absolute path, or "" for the session or $IBMCLOUD_API_KEY
 	CRFile      string   // --cr-token @CRFile: an absolute path
 	Profile     string   // --profile
+	Assume      []string // --assume and --account, as env takes them
 	Instance    []string // --instance and its endpoint's flags, as env takes them
 	Config      string   // the config.json whose change means a new login; "" with an API key
 	Stamp       string   // the stamp file's path, without the per-shell suffix
@@ -174,7 +175,7 @@ func (s Script) Render() (string, error) {
 	if s.Profile != "" {
 		flags = append(flags, "--profile", quote(s.Profile))
 	}
-	for _, f := range s.Instance {
+	for _, f := range append(s.Assume, s.Instance...) {
 		flags = append(flags, quote(f))
 	}
 	bin, stamp, config := quote(s.Bin), quote(s.Stamp), quote(s.Config)

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 )
 
@@ -27,6 +28,15 @@ type ResourceController struct {
 	*httptest.Server
 	Instances []RCInstance
 	calls     atomic.Int64
+	mu        sync.Mutex
+	bearers   []string // the tokens requests came with, in order
+}
+
+// Bearers are the tokens the requests came with so far (without Bearer), in order.
+func (rc *ResourceController) Bearers() []string {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]string(nil), rc.bearers...)
 }
 
 // NewResourceController starts one with instances; close it with Close.
@@ -55,6 +65,9 @@ func (rc *ResourceController) serve(w http.ResponseWriter, r *http.Request) {
 	rc.calls.Add(1)
 	w.Header().Set("Content-Type", "application/json")
 	auth := r.Header.Get("Authorization")
+	rc.mu.Lock()
+	rc.bearers = append(rc.bearers, strings.TrimPrefix(auth, "Bearer "))
+	rc.mu.Unlock()
 	if !strings.HasPrefix(auth, "Bearer ") || strings.Count(auth, ".") != 2 {
 		w.WriteHeader(http.StatusUnauthorized)
 		_, _ = w.Write([]byte(`{"message":"Unauthorized","status_code":401}`))

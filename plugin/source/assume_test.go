@@ -295,7 +295,9 @@ func TestAssumeRenewal(t *testing.T) {
 		l.iam.SetLifetime(4 * time.Minute)
 		held, err := l.assume(rotatorID, "", fiveMinutes)
 		require.NoError(t, err)
-		l.iam.SetHandler(func(w http.ResponseWriter, _ *http.Request) { iamtest.Error(w, 403, "BXNIM0533E", "The identity is not trusted by the trusted profile.") })
+		l.iam.SetHandler(func(w http.ResponseWriter, _ *http.Request) {
+			iamtest.Error(w, 403, "BXNIM0533E", "The identity is not trusted by the trusted profile.")
+		})
 		got, err := l.assume(rotatorID, "", fiveMinutes)
 		require.NoError(t, err)
 		assert.Equal(t, held.JWT, got.JWT)

@@ -14,20 +14,21 @@ type Kind int
 
 // The kinds of failure.
 const (
-	NotLoggedIn        Kind = iota + 1 // config.json holds no session
-	MalformedToken                     // the stored access token is not a JWT
-	SessionExpired                     // no refresh token, or IAM says it is invalid or expired
-	ConfigUnwritable                   // refreshed tokens could not be saved
-	ConfigChanged                      // config.json changed during the refresh, so it was not saved
-	LockTimeout                        // another process held the refresh lock for too long
-	KeyTimeout                         // the API key could not be read before the deadline
-	NotCached                          // show: no token for the API key is cached
-	NoPrivateEndpoint                  // the CLI uses private endpoints but names no private IAM endpoint
-	NoTrustedProfile                   // a compute-resource session whose config names no trusted profile
-	NoContainerProfile                 // a container token without a trusted profile to trade it for
-	NoContainerToken                   // no container token given, and none at the default paths
-	BadAssume                          // --assume (or $KP_TOKEN_ASSUME) is blank, or holds control characters
-	NoAssumeAccount                    // --assume names a profile by name, and no account is known to look it up in
+	NotLoggedIn          Kind = iota + 1 // config.json holds no session
+	MalformedToken                       // the stored access token is not a JWT
+	SessionExpired                       // no refresh token, or IAM says it is invalid or expired
+	ConfigUnwritable                     // refreshed tokens could not be saved
+	ConfigChanged                        // config.json changed during the refresh, so it was not saved
+	LockTimeout                          // another process held the refresh lock for too long
+	KeyTimeout                           // the API key could not be read before the deadline
+	NotCached                            // show: no token for the API key is cached
+	NoPrivateEndpoint                    // the CLI uses private endpoints but names no private IAM endpoint
+	NoTrustedProfile                     // a compute-resource session whose config names no trusted profile
+	NoContainerProfile                   // a container token without a trusted profile to trade it for
+	NoContainerToken                     // no container token given, and none at the default paths
+	BadAssume                            // --assume (or $KP_TOKEN_ASSUME) is blank, or holds control characters
+	NoAssumeAccount                      // --assume names a profile by name, and no account is known to look it up in
+	AccountWithoutAssume                 // --account, and no profile to assume
 )
 
 // Error is a failure to get a token. Its text says what went wrong and what to do; it never
@@ -74,6 +75,8 @@ func (e *Error) Error() string {
 		return T("The trusted profile to assume (--assume, or KP_TOKEN_ASSUME) or its account (--account, or KP_TOKEN_ACCOUNT) is blank or holds control characters. Give the profile's ID, CRN or name.")
 	case NoAssumeAccount:
 		return T("The trusted profile to assume is given by its name, and the token it is assumed with names no account to look it up in. Give --account ACCOUNT_ID (or set KP_TOKEN_ACCOUNT), or the profile's ID or CRN.")
+	case AccountWithoutAssume:
+		return T("--account names the account of a trusted profile to assume: give --assume PROFILE too, or set KP_TOKEN_ASSUME.")
 	case NotCached:
 		switch e.Path {
 		case FromAssume:

@@ -70,7 +70,7 @@ type note struct {
 	Status   int         `json:"status,omitempty"`
 	Code     string      `json:"code,omitempty"`
 	Message  string      `json:"message,omitempty"`
-	Expiry   int64       `json:"expiry,omitempty"` // Unix seconds, of a token that came expired
+	Expiry   int64       `json:"expiry,omitempty"`  // Unix seconds, of a token that came expired
 	Profile  string      `json:"profile,omitempty"` // the trusted profile asked for (--assume)
 }
 

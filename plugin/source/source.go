@@ -86,15 +86,16 @@ func Open(env Env, req Request) (Source, error) {
 		req.Warn = func(string) {}
 	}
 	r := &run{env: env, timeout: req.Timeout, hook: req.Hook, warn: req.Warn, opened: time.Now()}
+	profile := or(req.Assume, env.Getenv(AssumeEnv))
+	if profile == "" && req.Account != "" {
+		return nil, &Error{Kind: AccountWithoutAssume} // said, not ignored
+	}
 	src, err := r.open(req)
-	if err != nil {
-		return nil, err
+	if err != nil || profile == "" {
+		return src, err
 	}
 	// A trusted profile to assume takes the chosen source's tokens as its caller's.
-	if profile := or(req.Assume, env.Getenv(AssumeEnv)); profile != "" {
-		return r.assume(src, profile, or(req.Account, env.Getenv(AccountEnv)), req)
-	}
-	return src, nil
+	return r.assume(src, profile, or(req.Account, env.Getenv(AccountEnv)), req)
 }
 
 // open chooses the source of the run's tokens (the caller's, with --assume).
