@@ -191,3 +191,22 @@ func TestAssumeServeRenews(t *testing.T) {
 		assert.Equal(t, "Profile", mustParse(t, tok).Claims().SubjectType, "the program sees the profile's tokens only")
 	}
 }
+
+// The CLI's trace shows the assume call with neither the caller's token nor the profile's.
+func TestAssumeTraceHidesBothTokens(t *testing.T) {
+	t.Parallel()
+	s := assumeSession(t)
+	caller := strings.TrimPrefix(s.readConfig()["IAMToken"].(string), "Bearer ")
+	trace := s.home + "/trace.log"
+	r := runVars(s, "", []string{"IBMCLOUD_TRACE=" + trace}, "env", "--assume", "kp-rotator")
+	require.Equal(t, 0, r.code, r.stderr)
+	b, err := os.ReadFile(trace)
+	require.NoError(t, err)
+	traced := string(b)
+	assert.Contains(t, traced, "grant-type%3Aassume", "the assume call is traced")
+	profile := s.iam.LastIssued()
+	for _, secret := range []string{caller, strings.Split(caller, ".")[1], profile, strings.Split(profile, ".")[1]} {
+		assert.NotContains(t, traced, secret)
+		assert.NotContains(t, r.stderr, secret)
+	}
+}
