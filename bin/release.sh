@@ -1,10 +1,17 @@
 #!/usr/bin/env bash
 # release.sh cross-compiles the plug-in for every platform the IBM Cloud CLI runs on, into
 # dist/kp-token-<version>-<os>-<arch>[.exe], and writes and checks
-# dist/kp-token-<version>-checksums.sha256 (`cd dist && sha256sum -c` verifies it).
+# dist/kp-token-<version>-checksums.sha256 (`cd dist && sha256sum -c` verifies it). It also
+# writes a plug-in repository, dist/repo/ (bx/list and the binaries: bin/repo), that any static
+# file server can serve for `ibmcloud plugin repo-add NAME URL`.
 #
 #   bin/release.sh                 # version as `kp-token SendMetadata` reports it
 #   VERSION=0.1.0-rc.1 bin/release.sh
+#   REPO_URL=https://example.com/kp bin/release.sh    # where dist/repo will be served: the binaries'
+#                                                     # URLs in bx/list (without it, relative paths)
+#   HOMEPAGE=… REPO_CREATED=2026-12-01T00:00:00Z SOURCE_DATE_EPOCH=… bin/release.sh
+#                                  # bx/list's homepage (default: the module's GitHub page), the
+#                                  # plug-in's first release and this release's time (default: now)
 set -euo pipefail
 
 platforms=(
@@ -60,6 +67,7 @@ mkdir -p dist
 rm -f "dist/$sums" # so a run that fails half-way leaves no checksums to trust
 
 files=()
+targets=() # GOOS/GOARCH=FILE, for bin/repo
 for platform in "${platforms[@]}"; do
 	goos=${platform%/*}
 	goarch=${platform#*/}
@@ -68,6 +76,7 @@ for platform in "${platforms[@]}"; do
 	CGO_ENABLED=0 GOOS=$goos GOARCH=$goarch \
 		go build -trimpath -ldflags "-s -w" -o "dist/$name" ./plugin
 	files+=("$name")
+	targets+=("$platform=$name")
 	echo "dist/$name"
 done
 
@@ -77,3 +86,19 @@ done
 	"${sha256[@]}" -c "$sums" >/dev/null
 )
 echo "dist/$sums (verified)"
+
+# The plug-in repository. Its version and min_cli_version are the metadata's, whatever VERSION
+# names the files: the CLI compares them with what the installed binary reports.
+homepage=${HOMEPAGE:-}
+if [[ -z $homepage ]]; then
+	module=$(go list -m)
+	if [[ $module == github.com/* ]]; then
+		homepage=https://$module
+	fi
+fi
+repo_args=(-dist dist -out dist/repo -url "${REPO_URL:-}" -homepage "$homepage")
+if [[ -n ${REPO_CREATED:-} ]]; then
+	repo_args+=(-created "$REPO_CREATED")
+fi
+go build -o "$tmp/repo" ./bin/repo
+"$tmp/repo" "${repo_args[@]}" "${targets[@]}" <<<"$metadata"
