@@ -51,18 +51,26 @@ func TestTablesAlignByDisplayWidth(t *testing.T) {
 	for _, locale := range []string{"en_US", "ja_JP", "ko_KR", "zh_Hans", "zh_Hant"} {
 		require.Equal(t, locale, i18n.Init(locale))
 
+		// And a trusted profile's token, assumed (--assume): its rows and the caller's.
+		assumed := s
+		assumed.TokenSource, assumed.SubjectType, assumed.Name, assumed.Login = token.FromAssume, SubjectTrustedProfile, "鍵の係", LoginAssume
+		caller := s
+		assumed.OnBehalfOf = &caller
 		var b strings.Builder
-		require.NoError(t, writeSession(&b, s, tok, now))
-		cols := valueColumns(b.String())
-		require.Greater(t, len(cols), 10, "%s: %s", locale, b.String())
-		for i, c := range cols {
-			require.NotEmpty(t, c, "%s: line %d has no gap:\n%s", locale, i, b.String())
-			assert.Equal(t, cols[0][0], c[0], "%s show: line %d's value starts elsewhere:\n%s", locale, i, b.String())
+		for _, session := range []SessionJSON{s, assumed} {
+			b.Reset()
+			require.NoError(t, writeSession(&b, session, tok, now))
+			cols := valueColumns(b.String())
+			require.Greater(t, len(cols), 10, "%s: %s", locale, b.String())
+			for i, c := range cols {
+				require.NotEmpty(t, c, "%s: line %d has no gap:\n%s", locale, i, b.String())
+				assert.Equal(t, cols[0][0], c[0], "%s show: line %d's value starts elsewhere:\n%s", locale, i, b.String())
+			}
 		}
 
 		b.Reset()
 		require.NoError(t, writeInstances(&b, list))
-		cols = valueColumns(b.String())
+		cols := valueColumns(b.String())
 		require.Len(t, cols, 1+len(list), "%s: %s", locale, b.String())
 		for i, c := range cols {
 			assert.Equal(t, cols[0], c, "%s instances: line %d's cells start elsewhere:\n%s", locale, i, b.String())
