@@ -80,7 +80,7 @@ func (d *Deps) warn(msg string) {
 	warn(d.Stderr, msg)
 }
 
-// getenv is the run's environment variable name.
+// getenv reads the environment variable name as the run sees it (Deps.Getenv).
 func (d *Deps) getenv(name string) string {
 	if d.Getenv != nil {
 		return d.Getenv(name)
