@@ -53,7 +53,7 @@ func TestSendMetadataPassesTheSDKChecker(t *testing.T) {
 		flags = append(flags, fmt.Sprintf("%s:%v", f.Name, f.HasValue))
 		assert.NotEmpty(t, f.Description)
 	}
-	assert.Equal(t, []string{"no-bearer:false", "name:true", "shell:true", "no-export:false", "with-expiry:false", "min-validity:true", "refresh:false", "apikey:true", "cr-token:true", "profile:true", "no-cache:false", "timeout:true", "instance:true", "private:false", "public:false", "url:true", "format:true", "service:true", "unset:false", "hook:false"}, flags)
+	assert.Equal(t, []string{"no-bearer:false", "name:true", "shell:true", "no-export:false", "with-expiry:false", "min-validity:true", "refresh:false", "apikey:true", "cr-token:true", "profile:true", "assume:true", "account:true", "no-cache:false", "timeout:true", "instance:true", "private:false", "public:false", "url:true", "format:true", "service:true", "unset:false", "hook:false"}, flags)
 
 	for name, errs := range plugin.NewPluginMetadataValidator().Errors([]plugin.PluginMetadata{md}) {
 		for _, e := range errs {
