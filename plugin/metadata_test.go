@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -63,4 +64,21 @@ func TestSendMetadataPassesTheSDKChecker(t *testing.T) {
 		}
 	}
 	assert.NoFileExists(t, s.home+"/.bluemix/plugins/kp-token/config.json", "metadata touches no config")
+}
+
+// The README's Usage block is each command's usage as the CLI shows it (the metadata, from
+// cobra's flags), so that a new flag cannot be left out of it.
+func TestREADMEUsageIsTheMetadatas(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	readme := strings.ReplaceAll(string(b), "]...", "]") // a repeatable flag, marked for the reader
+	s := newSession(t, "", "")
+	r := s.run("SendMetadata")
+	require.Equal(t, 0, r.code, r.stderr)
+	var md plugin.PluginMetadata
+	require.NoError(t, json.Unmarshal([]byte(r.stdout), &md))
+	for _, c := range md.Commands {
+		assert.Contains(t, readme, "\n    "+c.Usage, "the README's Usage line of %s", c.Name)
+	}
 }
