@@ -105,7 +105,7 @@ func TestAssumeFailsCleanly(t *testing.T) {
 		want string
 	}{
 		{"no such profile", []string{"env", "--assume", "kp-rotater"}, "IAM found no trusted profile 'kp-rotater'"},
-		{"a profile that does not trust you", []string{"env", "--assume", "kp-rotator", "--account", "fedcba9876543210fedcba9876543210"}, "IAM found no trusted profile 'kp-rotator'"},
+		{"a name looked up in another account", []string{"env", "--assume", "kp-rotator", "--account", "fedcba9876543210fedcba9876543210"}, "IAM found no trusted profile 'kp-rotator'"},
 		{"show before any env", []string{"show", "--assume", "kp-rotator"}, "No token for this trusted profile is cached for you"},
 		{"a hostile name", []string{"env", "--assume", "kp\x1b]0;owned\x07"}, "blank or holds control characters"},
 		{"--account alone", []string{"env", "--account", rotatorAccount}, "--account"},
@@ -209,4 +209,28 @@ func TestAssumeTraceHidesBothTokens(t *testing.T) {
 		assert.NotContains(t, traced, secret)
 		assert.NotContains(t, r.stderr, secret)
 	}
+}
+
+// The hook refuses at once what its command would fail with at every prompt.
+func TestAssumeHookRefuses(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"hook", "bash", "--account", rotatorAccount},
+		{"hook", "bash", "--assume", " "},
+		{"hook", "bash", "--assume", "kp-rotator", "--account", "\t"},
+		{"hook", "zsh", "--assume", "kp\x1b[2Jrotator"},
+	} {
+		s := assumeSession(t)
+		r := execute(stampRuntime{wired(s), t.TempDir()}, "", args...)
+		assert.Equal(t, 1, r.code, "%q", args)
+		assert.Empty(t, r.stdout, "%q", args)
+		assert.Contains(t, r.stderr, "Incorrect Usage", "%q", args)
+		assert.NotContains(t, r.stderr, "\x1b[2J")
+	}
+	// --account with the profile in the environment is what env takes.
+	s := assumeSession(t)
+	env := func(k string) string { return map[string]string{"KP_TOKEN_ASSUME": "kp-rotator"}[k] }
+	r := executeIn(stampRuntime{wired(s, "KP_TOKEN_ASSUME=kp-rotator"), t.TempDir()}, env, "hook", "bash", "--account", rotatorAccount)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "'--account' '"+rotatorAccount+"'")
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/kp-token/kp-token/commands/shell"
 	"github.com/kp-token/kp-token/i18n"
 	"github.com/kp-token/kp-token/plugin/safetext"
+	"github.com/kp-token/kp-token/plugin/token"
 )
 
 // HookOptions are the inputs of `kp-token hook`.
@@ -87,6 +88,17 @@ func runHook(d *Deps, o *HookOptions) error {
 	}
 	if err := o.InstanceFlags.check(); err != nil {
 		return err
+	}
+	// What env would refuse at every prompt is refused here, once (the same words).
+	profile := o.Assume
+	if profile == "" {
+		profile = d.getenv(token.AssumeEnv)
+	}
+	switch {
+	case profile == "" && o.Account != "":
+		return usageErrorf(i18n.T("--account names the account of a trusted profile to assume: give --assume PROFILE too, or set KP_TOKEN_ASSUME."))
+	case (o.Assume != "" || o.Account != "") && token.BadAssume(profile, o.Account):
+		return usageErrorf(i18n.T("The trusted profile to assume (--assume, or KP_TOKEN_ASSUME) or its account (--account, or KP_TOKEN_ACCOUNT) is blank or holds control characters. Give the profile's ID, CRN or name."))
 	}
 	// The hook runs this very binary, not `ibmcloud`: it skips the CLI's start-up at every refresh.
 	bin, err := os.Executable()

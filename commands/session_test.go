@@ -16,12 +16,12 @@ import (
 // TestMain pins what the commands read from the process's environment for their words and
 // colours, so that the tests see English without colour whatever the developer's shell says:
 // i18n follows LC_ALL, LC_MESSAGES and LANG, colour follows IBMCLOUD_COLOR, and a run without
-// its own Deps.Getenv reads IBMCLOUD_QUIET. (The end-to-end
+// its own Deps.Getenv reads IBMCLOUD_QUIET and KP_TOKEN_ASSUME. (The end-to-end
 // harness pins LANG=C.UTF-8 the same way.) exec's helper process keeps the environment its test
 // gave it: that is what it checks.
 func TestMain(m *testing.M) {
 	if os.Getenv(execHelperVar) == "" {
-		for _, v := range []string{"LC_ALL", "LC_MESSAGES", "IBMCLOUD_COLOR", "IBMCLOUD_QUIET"} {
+		for _, v := range []string{"LC_ALL", "LC_MESSAGES", "IBMCLOUD_COLOR", "IBMCLOUD_QUIET", "KP_TOKEN_ASSUME", "KP_TOKEN_ACCOUNT"} {
 			_ = os.Unsetenv(v)
 		}
 		_ = os.Setenv("LANG", "C.UTF-8")

@@ -158,16 +158,14 @@ func describeSession(t token.Token, info token.Info, now time.Time) SessionJSON 
 // caller's token at hand, else the identity the profile token's authn claim names.
 func describeAssumed(t token.Token, a token.Assumed, info token.Info, now time.Time) SessionJSON {
 	s := describeSession(t, info, now)
-	callerInfo := info
-	callerInfo.Assumed, callerInfo.AssumedAccount = "", ""
 	var caller SessionJSON
-	if ct, err := a.Caller().Token(token.Options{Peek: true}); err == nil {
-		caller = describeSession(ct, callerInfo, now)
+	if ct, err := a.Caller().Token(token.Options{Peek: true, Whose: true}); err == nil {
+		caller = describeSession(ct, info, now)
 	} else {
 		authn := t.Claims().Authn
 		caller = SessionJSON{TokenSource: info.Source, Subject: authn.Subject, Name: authn.Name, Email: authn.Email, IAMID: authn.IAMID,
 			RefreshTokenHeld: info.RefreshToken, IAMEndpoint: info.Endpoint, IAMEndpointType: info.EndpointSource, Region: info.Region,
-			Login: login(callerInfo, ""), ComputeResource: info.ComputeResource, RenewsAt: info.RenewsAt}
+			Login: login(info, ""), ComputeResource: info.ComputeResource, RenewsAt: info.RenewsAt}
 	}
 	s.TokenSource, s.Login, s.RefreshTokenHeld, s.ComputeResource = token.FromAssume, LoginAssume, false, ""
 	s.RenewsAt = info.Endpoint // a new one is assumed at IAM, with a caller's token

@@ -143,3 +143,18 @@ func TestAssumeRefusals(t *testing.T) {
 		assert.NotContains(t, err.Error(), secret)
 	}
 }
+
+// IAM may answer an unknown profile with 404: that is no such profile, not IAM being down.
+func TestAssumeNotFoundAs404(t *testing.T) {
+	t.Parallel()
+	srv := newServer(t)
+	srv.SetHandler(func(w http.ResponseWriter, _ *http.Request) {
+		iamtest.Error(w, http.StatusNotFound, "BXNIM0532E", "Trusted profile not found.")
+	})
+	c := &iam.Client{Endpoint: srv.URL}
+	_, err := c.Assume(deadline(t, 10*time.Second), iamtest.Valid(time.Hour), "kp-rotator", account)
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, &iam.Error{Kind: iam.Refused}), "%#v", err)
+	assert.Contains(t, err.Error(), "IAM found no trusted profile 'kp-rotator': HTTP 404")
+	assert.Equal(t, 1, srv.Calls(), "a refusal is not tried again")
+}

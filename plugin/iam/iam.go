@@ -188,10 +188,10 @@ func (c *Client) classify(g Grant, endpoint string, err error, secret string) *E
 		// IAM's words go into messages and failure notes: never with the secret sent in them.
 		// Hidden as the trace hides them: by value in every spelling, and by shape.
 		e.Status, e.Code, e.Message = server.StatusCode, httpcall.Redact(httpcall.Hide(server.ErrorCode, secret)), httpcall.Redact(httpcall.Hide(server.Description, secret))
-		e.Kind = byStatus(server.StatusCode)
+		e.Kind = byStatus(g, server.StatusCode)
 	case errors.As(err, &resp):
 		e.Status = resp.StatusCode
-		e.Kind = byStatus(resp.StatusCode)
+		e.Kind = byStatus(g, resp.StatusCode)
 	case errors.As(err, &netErr) && netErr.Timeout():
 		e.Kind = Timeout
 	case errors.As(err, &netErr):
@@ -204,8 +204,10 @@ func (c *Client) classify(g Grant, endpoint string, err error, secret string) *E
 	return e
 }
 
-func byStatus(status int) Kind {
+func byStatus(g Grant, status int) Kind {
 	switch {
+	case g == GrantAssume && status == http.StatusNotFound:
+		return Refused // no such trusted profile: another try finds none either
 	case status < 400:
 		return BadAnswer // a redirect, which is not followed, or another answer without a token
 	case status == http.StatusTooManyRequests || status >= 500:

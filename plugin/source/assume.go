@@ -3,19 +3,20 @@ package source
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"path/filepath"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/kp-token/kp-token/plugin/disk"
+	"github.com/kp-token/kp-token/plugin/iam"
 	"github.com/kp-token/kp-token/plugin/token"
 )
 
-// The variables that stand for --assume and --account, so that a profile line sets them once.
+// The variables that stand for --assume and --account (token's).
 const (
-	AssumeEnv  = "KP_TOKEN_ASSUME"
-	AccountEnv = "KP_TOKEN_ACCOUNT"
+	AssumeEnv  = token.AssumeEnv
+	AccountEnv = token.AccountEnv
 )
 
 // callerMinValidity is how long the caller's token must still live when it is traded for the
@@ -36,7 +37,7 @@ type assumed struct {
 
 // assume wraps caller: its tokens are traded for profile's.
 func (r *run) assume(caller Source, profile, account string, req Request) (Source, error) {
-	if strings.TrimSpace(profile) == "" || strings.ContainsFunc(profile+account, unicode.IsControl) {
+	if token.BadAssume(profile, account) {
 		return nil, &Error{Kind: BadAssume}
 	}
 	a := &assumed{run: r, caller: caller, profile: profile, account: account}
@@ -62,16 +63,8 @@ func (a *assumed) accountFor(caller token.Token) string {
 	return or(a.account, caller.Account())
 }
 
-// Describe is the caller's description, and the profile asked for.
-func (a *assumed) Describe() (Info, error) {
-	info, err := a.caller.Describe()
-	info.Assumed = a.profile
-	if a.byName() {
-		caller, _ := a.caller.Token(Options{Peek: true})
-		info.AssumedAccount = a.accountFor(caller)
-	}
-	return info, err
-}
+// Describe is the caller's description: the profile's token says whose it is.
+func (a *assumed) Describe() (Info, error) { return a.caller.Describe() }
 
 // Token returns the profile's token from the cache when it has one for this caller, else
 // from IAM, with a caller's token valid for long enough to get there. Parallel runs of one
@@ -89,7 +82,7 @@ func (a *assumed) Token(o Options) (token.Token, error) {
 	var before token.Token
 	held := false
 	file := ""
-	seen, seenErr := a.caller.Token(Options{Peek: true})
+	seen, seenErr := a.caller.Token(Options{Peek: true, Whose: true})
 	if seenErr == nil {
 		file = a.cacheFile(seen, private)
 		before, held = readCache(file, start)
@@ -103,30 +96,42 @@ func (a *assumed) Token(o Options) (token.Token, error) {
 		}
 		return token.Token{}, &Error{Kind: NotCached, Path: FromAssume}
 	}
-	caller, err := a.caller.Token(Options{MinValidity: callerMinValidity})
+	t, err := a.assume(o, Options{MinValidity: callerMinValidity}, file, &before, &held, start, private)
+	if errors.Is(err, &iam.Error{Kind: iam.Ended}) {
+		// IAM did not take the caller's token, valid by our clock: revoked (a logout
+		// elsewhere, a deleted key). A new one, once: a session is refreshed, a key exchanged.
+		t, err = a.assume(o, Options{MinValidity: callerMinValidity, Force: true}, file, &before, &held, start, private)
+	}
+	if err != nil && held {
+		return a.fallback(before, o, err)
+	}
+	return t, err
+}
+
+// assume gets a caller's token as co asks, and trades it for the profile's, unless that
+// caller's cache entry (file, when the caller was known already) holds one that will do. When
+// the caller is not the one whose entry file is, before and held become the new caller's
+// entry: a failure falls back on that one only, never on another caller's.
+func (a *assumed) assume(o, co Options, file string, before *token.Token, held *bool, start time.Time, private func(string) error) (token.Token, error) {
+	a.calling = true
+	caller, err := a.caller.Token(co)
+	a.calling = false
 	if err != nil {
-		if held {
-			return a.fallback(before, o, err)
-		}
 		return token.Token{}, err
 	}
 	if f := a.cacheFile(caller, private); f != file {
 		// The caller at hand was not known, or has changed (a refresh brought another login):
 		// only this caller's entry will do.
 		file = f
-		if before, held = readCache(file, start); held && !o.Force && before.ValidFor(o.MinValidity, start) {
-			return before, nil
+		if *before, *held = readCache(file, start); *held && !o.Force && before.ValidFor(o.MinValidity, start) {
+			return *before, nil
 		}
 	}
 	account := a.accountFor(caller)
 	if a.byName() && account == "" {
 		return token.Token{}, &Error{Kind: NoAssumeAccount}
 	}
-	t, err := a.exchange(o, caller, account, file, before, held, start)
-	if err != nil && held {
-		return a.fallback(before, o, err)
-	}
-	return t, err
+	return a.exchange(o, caller, account, file, *before, *held, start)
 }
 
 func (a *assumed) exchange(o Options, caller token.Token, account, file string, before token.Token, held bool, start time.Time) (token.Token, error) {

@@ -114,20 +114,21 @@ func TestAssumeFromTheEnvironment(t *testing.T) {
 	env.Getenv = vars(source.AssumeEnv, "kp-rotator", source.AccountEnv, callerAccount)
 	src, err := source.Open(env, source.Request{})
 	require.NoError(t, err)
-	info := describe(t, src)
-	assert.Equal(t, "kp-rotator", info.Assumed)
-	assert.Equal(t, callerAccount, info.AssumedAccount)
-	assert.Equal(t, source.FromSession, info.Source, "the caller's source")
+	assert.Equal(t, source.FromSession, describe(t, src).Source, "the caller's source")
 	got, err := src.Token(fiveMinutes)
 	require.NoError(t, err)
 	assert.Equal(t, "Profile", got.Claims().SubjectType)
 	require.Len(t, l.iam.Assumed(), 1)
 	assert.Equal(t, "kp-rotator", l.iam.Assumed()[0].ProfileName)
+	assert.Equal(t, callerAccount, l.iam.Assumed()[0].Account)
 
 	// The flag wins over the variable.
 	src, err = source.Open(env, source.Request{Assume: rotatorID})
 	require.NoError(t, err)
-	assert.Equal(t, rotatorID, describe(t, src).Assumed)
+	_, err = src.Token(fiveMinutes)
+	require.NoError(t, err)
+	require.Len(t, l.iam.Assumed(), 2)
+	assert.Equal(t, rotatorID, l.iam.Assumed()[1].ProfileID)
 }
 
 // A cache entry serves only the caller that assumed it: another login on the same machine
@@ -242,7 +243,7 @@ func TestAssumeFailures(t *testing.T) {
 	t.Run("a blank or hostile profile", func(t *testing.T) {
 		t.Parallel()
 		l := assumeLogin(t, "Bearer "+iamtest.Valid(30*time.Minute))
-		for _, req := range []source.Request{{Assume: " "}, {Assume: "kp\x1b[31mrotator"}, {Assume: "kp-rotator", Account: "acc\nount"}} {
+		for _, req := range []source.Request{{Assume: " "}, {Assume: "kp\x1b[31mrotator"}, {Assume: "kp-rotator", Account: "acc\nount"}, {Assume: "kp-rotator", Account: " "}} {
 			_, err := source.Open(l.env(), req)
 			assert.True(t, errors.Is(err, &source.Error{Kind: source.BadAssume}), "%q: %#v", req.Assume, err)
 		}
@@ -379,4 +380,133 @@ func TestAssumeWithAnAPIKey(t *testing.T) {
 	assert.Equal(t, 2, k.iam.Calls(), "both from the cache")
 	assert.Len(t, k.cacheFiles(), 2, "the key's token and the profile's")
 	assert.Equal(t, source.FromAPIKey, describe(t, open()).Source)
+}
+
+// A caller's token handed out by its own fallback (its refresh failed, it is still valid for a
+// moment) is only used to assume: nothing says it was handed out, since the profile's is.
+func TestAssumeDoesNotAnnounceTheCallersFallback(t *testing.T) {
+	t.Parallel()
+	l := assumeLogin(t, "Bearer "+iamtest.Valid(90*time.Second))
+	l.iam.SetHandler(func(w http.ResponseWriter, r *http.Request) {
+		if r.ParseForm() == nil && r.PostForm.Get("grant_type") == "refresh_token" {
+			iamtest.Error(w, 500, "BXNIM0500E", "Internal error")
+			return
+		}
+		l.iam.Refresh(w, r)
+	})
+	// The caller's token must be valid for a minute more: 90 s is, so no refresh at all.
+	got, err := l.assume(rotatorID, "", fiveMinutes)
+	require.NoError(t, err)
+	assert.Equal(t, "Profile", got.Claims().SubjectType)
+	assert.Empty(t, l.warns.all())
+
+	// 30 s is not: the refresh fails, the caller's token at hand is used, and only the
+	// profile's token (valid an hour) is handed out, without a word about the caller's.
+	l = assumeLogin(t, "Bearer "+iamtest.Valid(30*time.Second))
+	l.iam.SetHandler(func(w http.ResponseWriter, r *http.Request) {
+		if r.ParseForm() == nil && r.PostForm.Get("grant_type") == "refresh_token" {
+			iamtest.Error(w, 500, "BXNIM0500E", "Internal error")
+			return
+		}
+		l.iam.Refresh(w, r)
+	})
+	got, err = l.assume(rotatorID, "", fiveMinutes)
+	require.NoError(t, err)
+	assert.True(t, got.ValidFor(50*time.Minute, time.Now()))
+	assert.Empty(t, l.warns.all(), "no warning that a token expiring in 30 s was handed out")
+}
+
+// IAM does not take a caller's token that is valid by our clock (revoked: a logout elsewhere):
+// the caller's token is renewed once, and the profile assumed with the new one.
+func TestAssumeRenewsARevokedCallerTokenOnce(t *testing.T) {
+	t.Parallel()
+	revoked := iamtest.Valid(30 * time.Minute)
+	l := assumeLogin(t, "Bearer "+revoked)
+	l.iam.SetHandler(func(w http.ResponseWriter, r *http.Request) {
+		if r.ParseForm() == nil && r.PostForm.Get("access_token") == revoked {
+			iamtest.Error(w, 400, "BXNIM0407E", "Provided user token is not valid.")
+			return
+		}
+		l.iam.Refresh(w, r)
+	})
+	got, err := l.assume(rotatorID, "", fiveMinutes)
+	require.NoError(t, err)
+	assert.Equal(t, "Profile", got.Claims().SubjectType)
+	assert.Equal(t, 3, l.iam.Calls(), "the refused assume, the session's refresh, the assume")
+	refreshed := l.iam.IssuedTokens()[0]
+	assert.Equal(t, "Bearer "+refreshed, l.fields()["IAMToken"])
+
+	// Refused again with the new token: said, after the one retry.
+	l.iam.SetHandler(func(w http.ResponseWriter, r *http.Request) {
+		if r.ParseForm() == nil && r.PostForm.Get("grant_type") == "urn:ibm:params:oauth:grant-type:assume" {
+			iamtest.Error(w, 400, "BXNIM0407E", "Provided user token is not valid.")
+			return
+		}
+		l.iam.Refresh(w, r)
+	})
+	before := l.iam.Calls()
+	_, err = l.assume(rotatorID, "", source.Options{MinValidity: 5 * time.Minute, Force: true})
+	require.Error(t, err)
+	assert.Equal(t, 3, l.iam.Calls()-before, "assume, refresh, assume: one retry only")
+}
+
+// An API key's own cached token has expired while the profile's is still cached (the profile's
+// was assumed late in the key token's life): the profile's is handed out with no call.
+func TestAssumeKnowsAnExpiredCallersEntry(t *testing.T) {
+	t.Parallel()
+	k := newKeyRun(t)
+	k.iam.SetTrusted(rotator())
+	open := func() source.Source {
+		src, err := source.Open(k.env(goodKey), source.Request{Assume: rotatorID})
+		require.NoError(t, err)
+		return src
+	}
+	want, err := open().Token(fiveMinutes)
+	require.NoError(t, err)
+	require.Equal(t, 2, k.iam.Calls())
+	for _, f := range k.cacheFiles() {
+		b, err := os.ReadFile(f)
+		require.NoError(t, err)
+		if !strings.Contains(string(b), want.JWT) { // the key's entry: now expired
+			expired := iamtest.JWT(iamtest.Claims{ExpiresAt: time.Now().Add(-time.Minute), IssuedAt: time.Now().Add(-time.Hour)})
+			require.NoError(t, os.WriteFile(f, []byte(`{"access_token":"`+expired+`","expiration":0}`), 0o600))
+		}
+	}
+	got, err := open().Token(fiveMinutes)
+	require.NoError(t, err)
+	assert.Equal(t, want.JWT, got.JWT)
+	assert.Equal(t, 2, k.iam.Calls(), "no exchange of the key: the profile's entry is its caller's")
+	peeked, err := open().Token(source.Options{Peek: true})
+	require.NoError(t, err, "show finds it too")
+	assert.Equal(t, want.JWT, peeked.JWT)
+}
+
+// A refresh that brings another identity (a login as someone else, in another terminal, while
+// this run waited) never falls back on the first identity's profile token.
+func TestAssumeNeverFallsBackOnAnotherCallersEntry(t *testing.T) {
+	t.Parallel()
+	l := assumeLogin(t, "Bearer "+iamtest.Valid(30*time.Minute))
+	l.iam.SetLifetime(4 * time.Minute)
+	held, err := l.assume(rotatorID, "", fiveMinutes) // the first user's entry: due under 5m
+	require.NoError(t, err)
+
+	// Now config.json holds the first user's expired token, and the refresh answers another
+	// user's, whom the profile does not trust.
+	stranger := iamtest.JWT(iamtest.Claims{IAMID: "IBMid-2700066666", Email: "mallory@example.com"})
+	_, err = iamtest.WriteConfig(l.home, iamtest.Config("Bearer "+iamtest.Valid(-time.Minute), "refresh-0", l.iam.URL))
+	require.NoError(t, err)
+	l.access = "Bearer " + iamtest.Valid(-time.Minute)
+	l.iam.SetHandler(func(w http.ResponseWriter, r *http.Request) {
+		if r.ParseForm() == nil && r.PostForm.Get("grant_type") == "refresh_token" {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write([]byte(`{"access_token":"` + stranger + `","refresh_token":"refresh-1","token_type":"Bearer","expires_in":3600}`))
+			return
+		}
+		l.iam.Refresh(w, r)
+	})
+	got, err := l.assume(rotatorID, "", fiveMinutes)
+	require.Error(t, err, "the stranger is refused, and gets nothing")
+	assert.True(t, errors.Is(err, &iam.Error{Kind: iam.Refused}), "%#v", err)
+	assert.NotEqual(t, held.JWT, got.JWT)
+	assert.Empty(t, got.JWT)
 }

@@ -53,6 +53,11 @@ func (a *exchanged) Token(o Options) (token.Token, error) {
 		// theirs. No cache then, rather than theirs.
 		file = ""
 	}
+	if o.Peek && o.Whose {
+		if t, ok := readCache(file, time.Time{}); ok {
+			return t, nil // expired or not: whose it is
+		}
+	}
 	before, held := readCache(file, start)
 	if held && (o.Peek || !o.Force && before.ValidFor(o.MinValidity, start)) {
 		return before, nil
@@ -103,8 +108,8 @@ func (a *exchanged) cacheFile() string {
 	return filepath.Join(a.cacheDir, hex.EncodeToString(sum[:])+".json")
 }
 
-// readCache returns the cached token when it is there, well formed and not expired; anything
-// else (no file, a corrupt one) is a miss, to be replaced.
+// readCache returns the cached token when it is there, well formed and not expired at now (a
+// zero now: expired or not); anything else (no file, a corrupt one) is a miss, to be replaced.
 func readCache(file string, now time.Time) (token.Token, bool) {
 	if file == "" {
 		return token.Token{}, false
@@ -118,7 +123,7 @@ func readCache(file string, now time.Time) (token.Token, bool) {
 		return token.Token{}, false
 	}
 	t, err := token.Parse(c.AccessToken)
-	if err != nil || !t.ValidFor(0, now) {
+	if err != nil || t.Expiry.IsZero() || !now.IsZero() && !t.ValidFor(0, now) {
 		return token.Token{}, false
 	}
 	return t, true

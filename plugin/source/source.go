@@ -214,6 +214,9 @@ type run struct {
 	opened  time.Time // when Open ran: with --timeout, the deadline counts from here
 	read    time.Time // when the credential was read: the CLI's limit counts from here
 	keyOnly bool      // an API key's run: the config only lends settings, and may be unusable
+	// calling is set while --assume asks its caller for a token: a caller's token handed out
+	// by fallback is not what the command hands out (the profile's is), so it is not announced.
+	calling bool
 
 	loadOnce sync.Once
 	cfg      Config // the CLI's configuration, once loaded
@@ -327,6 +330,9 @@ func (r *run) fallback(held token.Token, o Options, err error) (token.Token, err
 	left := held.Expiry.Sub(r.clock())
 	if o.Force || held.JWT == "" || left <= 0 {
 		return token.Token{}, err
+	}
+	if r.calling {
+		return held, nil
 	}
 	r.warn(i18n.T("WARNING: The access token was not refreshed, so the one at hand was handed out; it expires in {{.Left}}. {{.Reason}}",
 		map[string]any{"Left": left.Round(time.Second).String(), "Reason": err.Error()}))

@@ -2,7 +2,9 @@ package token
 
 import (
 	"io"
+	"strings"
 	"time"
+	"unicode"
 )
 
 // What follows is the contract between the commands and the token sources (plugin/source has
@@ -29,6 +31,9 @@ type Options struct {
 	// Peek asks for the token at hand, valid or not, without a refresh, a network call or a
 	// write (show).
 	Peek bool
+	// Whose, with Peek, asks for the token at hand even when it has expired: to say whose it
+	// is (--assume keys its cache by the caller; show names the caller).
+	Whose bool
 }
 
 // Request is what the command line asks for.
@@ -47,6 +52,19 @@ type Request struct {
 	// $KP_TOKEN_ACCOUNT, else the caller's.
 	Assume  string
 	Account string
+}
+
+// The variables that stand for --assume and --account, so that a profile line sets them once.
+const (
+	AssumeEnv  = "KP_TOKEN_ASSUME"
+	AccountEnv = "KP_TOKEN_ACCOUNT"
+)
+
+// BadAssume says that a profile to assume, or its account, cannot be one: blank, or holding
+// control characters (which would reach IAM's form, messages and a hook's command line).
+func BadAssume(profile, account string) bool {
+	blank := func(v string) bool { return strings.TrimSpace(v) == "" }
+	return blank(profile) || account != "" && blank(account) || strings.ContainsFunc(profile+account, unicode.IsControl)
 }
 
 // Assumed is a source whose tokens are a trusted profile's, assumed with the tokens of another
@@ -85,8 +103,4 @@ type Info struct {
 	// RenewsAt is where a new token comes from: IAM's endpoint, or the metadata service's URL;
 	// "" when nothing can renew it (a session without a refresh token: log in again).
 	RenewsAt string
-	// Assumed is the trusted profile asked for (--assume), as given, and AssumedAccount the
-	// account a name is looked up in ("" for an ID or a CRN); both "" without --assume.
-	Assumed        string
-	AssumedAccount string
 }
