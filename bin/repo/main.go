@@ -217,6 +217,7 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 		return err
 	}
 	v := Version{
+		APIVersions:   []string{},
 		Version:       meta.Version.String(),
 		Updated:       updated.Format(time.RFC3339),
 		DocURL:        *homepage,
@@ -231,7 +232,7 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	}
 	list := List{Plugins: []Plugin{{
 		Name:        meta.Name,
-		Aliases:     meta.Aliases,
+		Aliases:     append([]string{}, meta.Aliases...), // [] rather than null: a list, even empty
 		Description: description(meta),
 		Created:     first.Format(time.RFC3339),
 		Updated:     updated.Format(time.RFC3339),

@@ -119,6 +119,9 @@ func TestRepositoryFromTheRealMetadata(t *testing.T) {
 			require.NoError(t, json.Unmarshal(keys.Plugins[0]["versions"], &versions))
 			require.Len(t, versions, 1)
 			assert.ElementsMatch(t, []string{"version", "updated", "doc_url", "min_cli_version", "binaries", "api_versions", "releaseNotesLink"}, mapKeys(versions[0]))
+			for _, list := range []json.RawMessage{keys.Plugins[0]["aliases"], keys.Plugins[0]["authors"], versions[0]["api_versions"]} {
+				assert.Equal(t, byte('['), list[0], "a list, even empty, never null: %s", list)
+			}
 
 			var list List
 			dec := json.NewDecoder(bytes.NewReader(raw))
@@ -126,7 +129,7 @@ func TestRepositoryFromTheRealMetadata(t *testing.T) {
 			require.NoError(t, dec.Decode(&list))
 			p := list.Plugins[0]
 			assert.Equal(t, m.Name, p.Name)
-			assert.Equal(t, m.Aliases, p.Aliases)
+			assert.Equal(t, append([]string{}, m.Aliases...), p.Aliases, "the namespace's aliases, [] when none")
 			assert.Equal(t, desc, p.Description)
 			assert.Equal(t, "2026-11-01T00:00:00Z", p.Created)
 			assert.Equal(t, "2026-12-01T09:20:30Z", p.Updated)
